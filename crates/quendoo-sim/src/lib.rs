@@ -1,0 +1,1 @@
+//! quendoo-sim
