@@ -1,0 +1,107 @@
+//! Who is calling. A verified bearer token names the tenant (and maybe the
+//! user); the tenant must exist. Nothing a model says takes part.
+
+use axum::http::{HeaderMap, header};
+
+use super::jwt::JwtKeys;
+use crate::{
+    domain::{TenantId, UserId},
+    executor::Caller,
+    storage::{StorageError, Store},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("Authorization required: send `Authorization: Bearer <token>`.")]
+    Missing,
+    #[error("Invalid token: {0}.")]
+    Invalid(String),
+    #[error("The token's tenant does not exist on this server.")]
+    UnknownTenant,
+    #[error("Credentials cannot be checked right now; try again shortly.")]
+    Unavailable(#[source] StorageError),
+}
+
+#[derive(Clone)]
+pub struct Authenticator {
+    jwt: JwtKeys,
+    store: Store,
+    /// Set only by the loopback-only `--insecure-tenant` mode (conformance
+    /// runs): every request acts for this tenant, with no token.
+    fixed_tenant: Option<TenantId>,
+}
+
+impl Authenticator {
+    pub fn new(jwt: JwtKeys, store: Store, fixed_tenant: Option<TenantId>) -> Self {
+        Self {
+            jwt,
+            store,
+            fixed_tenant,
+        }
+    }
+
+    pub fn jwt(&self) -> &JwtKeys {
+        &self.jwt
+    }
+
+    /// The caller behind the request's `Authorization` header.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthFailure> {
+        if let Some(tenant) = &self.fixed_tenant {
+            return Ok(Caller {
+                tenant: tenant.clone(),
+                user: None,
+            });
+        }
+        let token = bearer_token(headers).ok_or(AuthFailure::Missing)?;
+        self.caller_for_token(token).await
+    }
+
+    /// The caller a token stands for, once its signature, expiry, issuer and
+    /// audience are checked and its tenant is known to exist.
+    pub async fn caller_for_token(&self, token: &str) -> Result<Caller, AuthFailure> {
+        let claims = self
+            .jwt
+            .verify(token)
+            .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
+        let tenant = claims
+            .tenant_id
+            .ok_or_else(|| AuthFailure::Invalid("the token names no tenant (claim tenantId)".into()))?;
+        self.store
+            .get_tenant(&tenant)
+            .await
+            .map_err(AuthFailure::Unavailable)?
+            .ok_or(AuthFailure::UnknownTenant)?;
+        let user = claims.sub.as_deref().and_then(|sub| sub.parse::<UserId>().ok());
+        Ok(Caller { tenant, user })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme is
+/// case-insensitive, RFC 6750).
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn bearer_tokens_are_found_whatever_the_scheme_case() {
+        assert_eq!(bearer_token(&headers("Bearer abc.def")), Some("abc.def"));
+        assert_eq!(bearer_token(&headers("bearer  abc")), Some("abc"));
+        assert_eq!(bearer_token(&headers("Basic abc")), None);
+        assert_eq!(bearer_token(&headers("Bearer ")), None);
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,131 @@
+//! The one place a tool call runs, whichever transport it came by: look the
+//! tool up, check the arguments against its schema, fetch the caller's
+//! credential for it, run it, and leave a trace in the log and the audit
+//! trail (never the arguments themselves: they hold guests' data).
+
+use std::{sync::Arc, time::Instant};
+
+use quendoo_api::QuendooClient;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    domain::{TenantId, UserId},
+    secrets::SecretStore,
+    storage::{AuditEntry, Store},
+    tools::{Catalogue, PmsCaches, ToolContext, ToolDef, ToolError},
+};
+
+/// Who a call is made for, as verified by the transport (a token, a
+/// connection, a hotel key): never something a model can say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub tenant: TenantId,
+    pub user: Option<UserId>,
+}
+
+#[derive(Clone)]
+pub struct Executor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    catalogue: Catalogue,
+    client: QuendooClient,
+    secrets: SecretStore,
+    store: Store,
+    caches: PmsCaches,
+}
+
+impl Executor {
+    pub fn new(client: QuendooClient, secrets: SecretStore, store: Store) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                catalogue: Catalogue::new(),
+                client,
+                secrets,
+                store,
+                caches: PmsCaches::new(),
+            }),
+        }
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    /// Runs `name` for `caller`; `arguments` is the JSON object the client sent.
+    pub async fn execute(
+        &self,
+        caller: &Caller,
+        name: &str,
+        arguments: Value,
+    ) -> Result<Value, ToolError> {
+        let Some(tool) = self.catalogue().get(name) else {
+            return Err(ToolError::UnknownTool(name.chars().take(64).collect()));
+        };
+        let started = Instant::now();
+        let args_digest = digest(&arguments);
+        let outcome = self.run(caller, tool, arguments).await;
+        let duration = started.elapsed();
+        let result = match &outcome {
+            Ok(_) => "ok",
+            Err(error) => error.kind(),
+        };
+        tracing::info!(
+            tenant = %caller.tenant,
+            tool = tool.name,
+            outcome = result,
+            duration_ms = duration.as_millis() as u64,
+            "tool call"
+        );
+        if let Err(ToolError::Internal(error)) = &outcome {
+            tracing::error!(tenant = %caller.tenant, tool = tool.name, error = %format!("{error:#}"), "tool call failed inside the server");
+        }
+        let entry = AuditEntry {
+            tenant_id: caller.tenant.clone(),
+            user_id: caller.user.clone(),
+            tool: tool.name.to_owned(),
+            outcome: result.to_owned(),
+            duration_ms: duration.as_millis() as i64,
+            args_digest,
+        };
+        // The call has had its effect by now: a lost audit row is logged, not
+        // turned into a failed call.
+        if let Err(error) = self.inner.store.record_audit(&entry).await {
+            tracing::warn!(tenant = %caller.tenant, tool = tool.name, %error, "could not record the audit entry");
+        }
+        outcome
+    }
+
+    async fn run(&self, caller: &Caller, tool: &ToolDef, arguments: Value) -> Result<Value, ToolError> {
+        tool.validate(&arguments)?;
+        let credential = self
+            .inner
+            .secrets
+            .get(&caller.tenant, tool.credential)
+            .await
+            .map_err(|error| match error {
+                crate::secrets::SecretError::Crypto(_) => ToolError::UnreadableCredential(tool.credential),
+                other => ToolError::Internal(other.into()),
+            })?
+            .ok_or(ToolError::MissingCredential(tool.credential))?;
+        let context = ToolContext::new(
+            self.inner.client.clone(),
+            credential,
+            self.inner.caches.clone(),
+            &caller.tenant,
+        );
+        tool.run(context, arguments).await
+    }
+}
+
+/// SHA-256 of the arguments' canonical JSON (object keys sorted): lets an
+/// auditor match a call to a complaint without storing guests' data.
+fn digest(arguments: &Value) -> String {
+    let bytes = serde_json::to_vec(arguments).unwrap_or_default();
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

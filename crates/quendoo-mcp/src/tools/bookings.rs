@@ -1,0 +1,239 @@
+//! Bookings: finding them, acknowledging their revisions, assigning rooms.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::NaiveDate;
+use quendoo_api::{AckBooking, RoomAssignment};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Hints, Spec, ToolDef, ToolError, define, property::WriteOutcome};
+use crate::domain::KeyName;
+
+const DEFAULT_LIMIT: usize = 50;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct BookingsArgs {
+    /// Only bookings arriving on or after this date, `YYYY-MM-DD`.
+    arrival_from: Option<NaiveDate>,
+    /// Only bookings arriving on or before this date, `YYYY-MM-DD`.
+    arrival_to: Option<NaiveDate>,
+    /// Only bookings in this status, e.g. `confirmed`, `cancelled`, `pending`
+    /// (case does not matter).
+    #[schemars(length(min = 1, max = 40))]
+    status: Option<String>,
+    /// Text to find in the guest's name or the booking id (case does not matter).
+    #[schemars(length(min = 1, max = 100))]
+    query: Option<String>,
+    /// How many bookings to return, 1 to 200 (default 50).
+    #[schemars(range(min = 1, max = 200))]
+    limit: Option<usize>,
+    /// `next_cursor` from the previous page, to continue the same search.
+    #[schemars(length(min = 1, max = 100))]
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct BookingsPage {
+    /// How many bookings match the filters in all.
+    total: usize,
+    /// How many are in this page.
+    returned: usize,
+    /// Pass as `cursor` (with the same filters) for the next page; null on the last page.
+    next_cursor: Option<String>,
+    /// The bookings as Quendoo holds them, sorted by arrival date, then booking id.
+    data: Vec<Value>,
+}
+
+pub fn get_bookings() -> ToolDef {
+    define(
+        Spec {
+            name: "get_bookings",
+            title: "Find bookings",
+            description: "The hotel's bookings with guest, dates, status, payment status, \
+                amounts and booked rooms (booking items with their ids). Filter by arrival \
+                date range, status, or text in the guest's name or booking id; results come in \
+                pages (default 50, at most 200) sorted by arrival date, with `next_cursor` for \
+                the next page. Use it to look up a guest's booking, list arrivals, or find the \
+                revision_id and booking_item_id that ack_booking and post_room_assignment need.",
+            hints: Hints::READ,
+            credential: KeyName::QuendooApiKey,
+        },
+        |context, args: BookingsArgs| async move {
+            let offset = args.cursor.as_deref().map(decode_cursor).transpose()?.unwrap_or(0);
+            let data = context.client().get_bookings(context.credential()).await?;
+            let Value::Array(bookings) = data else {
+                return Err(ToolError::UnexpectedResponse("a list of bookings"));
+            };
+            Ok(page(bookings, &args, offset))
+        },
+    )
+}
+
+fn page(bookings: Vec<Value>, args: &BookingsArgs, offset: usize) -> BookingsPage {
+    let status = args.status.as_deref().map(str::to_lowercase);
+    let query = args.query.as_deref().map(str::to_lowercase);
+    let mut matching: Vec<Value> = bookings
+        .into_iter()
+        .filter(|booking| {
+            let arrival = booking["checkin_date"]
+                .as_str()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let arrival_ok = match (args.arrival_from, args.arrival_to, arrival) {
+                (None, None, _) => true,
+                (_, _, None) => false,
+                (from, to, Some(day)) => from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t),
+            };
+            let status_ok = status.as_ref().is_none_or(|wanted| {
+                booking["booking_status"].as_str().map(str::to_lowercase).as_ref() == Some(wanted)
+            });
+            let query_ok = query.as_ref().is_none_or(|needle| {
+                let name = booking["client"]["name"].as_str().unwrap_or_default().to_lowercase();
+                name.contains(needle.as_str()) || text_of(&booking["booking_id"]).contains(needle.as_str())
+            });
+            arrival_ok && status_ok && query_ok
+        })
+        .collect();
+    matching.sort_by(|a, b| {
+        let key = |v: &Value| (text_of(&v["checkin_date"]), v["booking_id"].as_i64(), text_of(&v["booking_id"]));
+        key(a).cmp(&key(b))
+    });
+    let total = matching.len();
+    let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
+    let data: Vec<Value> = matching.into_iter().skip(offset).take(limit).collect();
+    let end = offset + data.len();
+    BookingsPage {
+        total,
+        returned: data.len(),
+        next_cursor: (end < total).then(|| encode_cursor(end)),
+        data,
+    }
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn encode_cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("bookings:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<usize, ToolError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("bookings:")?.parse().ok())
+        .ok_or_else(|| {
+            ToolError::InvalidArguments(
+                "cursor: not a cursor this server gave; search again without it".into(),
+            )
+        })
+}
+
+pub fn ack_booking() -> ToolDef {
+    define(
+        Spec {
+            name: "ack_booking",
+            title: "Acknowledge a booking revision",
+            description: "Tells Quendoo that a booking revision has been received and taken \
+                into the hotel's own system, so that it is not delivered again; optionally \
+                links each booking item to the hotel's own reservation number. Take \
+                revision_id and booking_item_id from get_bookings. Acknowledging the same \
+                revision again changes nothing.",
+            hints: Hints::write(false, true),
+            credential: KeyName::QuendooApiKey,
+        },
+        |context, args: AckBooking| async move {
+            let response = context.client().ack_booking(context.credential(), &args).await?;
+            Ok(WriteOutcome { response })
+        },
+    )
+}
+
+pub fn post_room_assignment() -> ToolDef {
+    define(
+        Spec {
+            name: "post_room_assignment",
+            title: "Assign rooms to booked items",
+            description: "Assigns physical rooms (room numbers such as \"204\") to booking \
+                items, optionally with a self check-in code for the guest, replacing any \
+                earlier assignment of those items. Take booking_item_id from get_bookings. \
+                Only assign rooms the hotel named.",
+            hints: Hints::write(true, true),
+            credential: KeyName::QuendooApiKey,
+        },
+        |context, args: RoomAssignment| async move {
+            let response = context
+                .client()
+                .post_room_assignment(context.credential(), &args)
+                .await?;
+            Ok(WriteOutcome { response })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn booking(id: i64, arrival: &str, status: &str, guest: &str) -> Value {
+        json!({"booking_id": id, "checkin_date": arrival, "booking_status": status,
+               "client": {"name": guest}})
+    }
+
+    fn args(value: Value) -> BookingsArgs {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn ids(page: &BookingsPage) -> Vec<i64> {
+        page.data.iter().map(|b| b["booking_id"].as_i64().unwrap()).collect()
+    }
+
+    fn sample() -> Vec<Value> {
+        vec![
+            booking(3, "2026-03-20", "confirmed", "Maria Ivanova"),
+            booking(1, "2026-03-15", "cancelled", "John Smith"),
+            booking(2, "2026-03-15", "Confirmed", "Ivan Petrov"),
+            booking(4, "2026-04-01", "confirmed", "Anna Maria Lee"),
+        ]
+    }
+
+    #[test]
+    fn filters_combine_and_results_are_sorted_by_arrival_then_id() {
+        let all = page(sample(), &args(json!({})), 0);
+        assert_eq!(ids(&all), vec![1, 2, 3, 4]);
+        let confirmed_march = page(
+            sample(),
+            &args(json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"})),
+            0,
+        );
+        assert_eq!(ids(&confirmed_march), vec![2, 3]);
+        let maria = page(sample(), &args(json!({"query": "maria"})), 0);
+        assert_eq!(ids(&maria), vec![3, 4]);
+        let by_id = page(sample(), &args(json!({"query": "4"})), 0);
+        assert_eq!(ids(&by_id), vec![4]);
+    }
+
+    #[test]
+    fn pages_follow_the_cursor_to_the_end() {
+        let first = page(sample(), &args(json!({"limit": 3})), 0);
+        assert_eq!((first.total, first.returned), (4, 3));
+        let offset = decode_cursor(first.next_cursor.as_deref().unwrap()).unwrap();
+        let second = page(sample(), &args(json!({"limit": 3})), offset);
+        assert_eq!(ids(&second), vec![4]);
+        assert_eq!(second.next_cursor, None);
+    }
+
+    #[test]
+    fn a_forged_cursor_is_rejected_with_advice() {
+        let error = decode_cursor("not-a-cursor").unwrap_err();
+        assert!(error.to_string().contains("cursor"));
+    }
+}

@@ -1,0 +1,193 @@
+//! The tool catalogue. Every tool is defined once, as a value (name, title,
+//! description, input and output schemas, annotations, the credential it
+//! needs, handler), and every transport serves that one definition through
+//! the executor.
+
+mod availability;
+mod bookings;
+mod cache;
+mod comms;
+mod context;
+mod error;
+mod offers;
+mod property;
+mod schema;
+
+use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
+
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use crate::domain::KeyName;
+pub use cache::PmsCaches;
+pub use context::ToolContext;
+pub use error::ToolError;
+use schema::{ArgumentValidator, schema_for};
+
+/// What a tool does to the world, as MCP annotations say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hints {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    /// Reaches people or systems beyond the hotel's own PMS.
+    pub open_world: bool,
+}
+
+impl Hints {
+    const READ: Hints = Hints {
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+        open_world: false,
+    };
+
+    const fn write(destructive: bool, idempotent: bool) -> Hints {
+        Hints {
+            read_only: false,
+            destructive,
+            idempotent,
+            open_world: false,
+        }
+    }
+
+    const fn reaching_people(self) -> Hints {
+        Hints {
+            open_world: true,
+            ..self
+        }
+    }
+}
+
+/// The fixed facts of a tool, written next to its handler.
+struct Spec {
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    hints: Hints,
+    credential: KeyName,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type Handler = Box<dyn Fn(ToolContext, Value) -> BoxFuture<Result<Value, ToolError>> + Send + Sync>;
+
+/// One tool, as every transport serves it.
+pub struct ToolDef {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub hints: Hints,
+    /// The tenant secret the handler works with.
+    pub credential: KeyName,
+    pub input_schema: Arc<JsonObject>,
+    pub output_schema: Arc<JsonObject>,
+    validator: ArgumentValidator,
+    handler: Handler,
+}
+
+impl ToolDef {
+    /// Checks arguments against the advertised input schema.
+    pub fn validate(&self, arguments: &Value) -> Result<(), ToolError> {
+        self.validator
+            .check(arguments)
+            .map_err(ToolError::InvalidArguments)
+    }
+
+    /// Runs the handler on arguments that passed [`ToolDef::validate`].
+    pub async fn run(&self, context: ToolContext, arguments: Value) -> Result<Value, ToolError> {
+        (self.handler)(context, arguments).await
+    }
+
+    /// The MCP `tools/list` entry.
+    pub fn to_mcp(&self) -> Tool {
+        let annotations = ToolAnnotations::with_title(self.title)
+            .read_only(self.hints.read_only)
+            .destructive(self.hints.destructive)
+            .idempotent(self.hints.idempotent)
+            .open_world(self.hints.open_world);
+        Tool::new(self.name, self.description, self.input_schema.clone())
+            .with_title(self.title)
+            .with_raw_output_schema(self.output_schema.clone())
+            .with_annotations(annotations)
+    }
+}
+
+/// Builds a tool from its spec and a typed handler: the input schema comes
+/// from `A`, the output schema from `O`.
+fn define<A, O, F, Fut>(spec: Spec, handler: F) -> ToolDef
+where
+    A: DeserializeOwned + JsonSchema + Send + 'static,
+    O: Serialize + JsonSchema + 'static,
+    F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+{
+    let input_schema = schema_for::<A>();
+    let validator = ArgumentValidator::new(&input_schema);
+    let handler = Arc::new(handler);
+    let handler: Handler = Box::new(move |context, arguments| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            let arguments: A = serde_json::from_value(arguments)
+                .map_err(|error| ToolError::InvalidArguments(error.to_string()))?;
+            let output = handler(context, arguments).await?;
+            serde_json::to_value(output).map_err(|error| ToolError::Internal(error.into()))
+        })
+    });
+    ToolDef {
+        name: spec.name,
+        title: spec.title,
+        description: spec.description,
+        hints: spec.hints,
+        credential: spec.credential,
+        input_schema,
+        output_schema: schema_for::<O>(),
+        validator,
+        handler,
+    }
+}
+
+/// All tools, in the order `tools/list` shows them.
+pub struct Catalogue {
+    tools: Vec<ToolDef>,
+    by_name: HashMap<&'static str, usize>,
+}
+
+impl Catalogue {
+    pub fn new() -> Self {
+        let tools = vec![
+            property::get_property_settings(),
+            property::get_rooms_details(),
+            availability::get_availability(),
+            availability::update_availability(),
+            bookings::get_bookings(),
+            offers::get_booking_offers(),
+            bookings::ack_booking(),
+            bookings::post_room_assignment(),
+            property::post_external_property_data(),
+            comms::send_quendoo_email(),
+            comms::make_call(),
+        ];
+        let by_name = tools
+            .iter()
+            .enumerate()
+            .map(|(index, tool)| (tool.name, index))
+            .collect();
+        Self { tools, by_name }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ToolDef> {
+        self.by_name.get(name).map(|&index| &self.tools[index])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ToolDef> {
+        self.tools.iter()
+    }
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the official MCP conformance suite's server scenarios that apply to a
+# real server against a loopback-only instance of quendoo-mcp whose bearer
+# authentication is switched off (the suite cannot send auth headers): every
+# request acts for one named demo tenant, backed by the built-in simulator.
+#
+# Needs the Rust toolchain and npm; installs Node 22 and the suite into
+# target/conformance (npm registry only). Usage: scripts/conformance.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+work="$root/target/conformance"
+suite_version=0.1.16
+scenarios=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams)
+
+mkdir -p "$work"
+if [ ! -x "$work/node_modules/.bin/conformance" ] || [ ! -x "$work/node_modules/.bin/node" ]; then
+  echo "conformance: installing Node 22 and @modelcontextprotocol/conformance@$suite_version"
+  (cd "$work" && npm install --no-audit --no-fund --silent node@22 "@modelcontextprotocol/conformance@$suite_version" >/dev/null)
+fi
+export PATH="$work/node_modules/.bin:$PATH"
+
+cargo build --release --quiet --bin quendoo-mcp
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+db="$work/conformance.db"
+rm -f "$db" "$db-shm" "$db-wal"
+
+"$root/target/release/quendoo-mcp" --dev serve --demo --insecure-tenant demo-hotel \
+  --host 127.0.0.1 --port "$port" --database-url "sqlite://$db" >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  kill -0 $server 2>/dev/null || { echo "conformance: the server did not start:"; cat "$work/server.log"; exit 1; }
+  sleep 0.2
+done
+
+failed=0
+for scenario in "${scenarios[@]}"; do
+  if conformance server --url "http://127.0.0.1:$port/mcp" --scenario "$scenario" >"$work/$scenario.log" 2>&1; then
+    echo "conformance: $scenario passed"
+  else
+    echo "conformance: $scenario FAILED"; cat "$work/$scenario.log"; failed=$((failed + 1))
+  fi
+done
+echo "conformance: $(( ${#scenarios[@]} - failed )) passed, $failed failed"
+[ "$failed" -eq 0 ]
