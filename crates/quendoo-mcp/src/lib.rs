@@ -1,1 +1,13 @@
-//! quendoo-mcp
+//! quendoo-mcp: a multi-tenant MCP server for the Quendoo hotel PMS.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod dev_secrets;
+pub mod domain;
+pub mod http;
+pub mod secrets;
+pub mod storage;
+pub mod telemetry;

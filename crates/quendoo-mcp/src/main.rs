@@ -1,1 +1,23 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use quendoo_mcp::config::{self, Cli};
+use quendoo_mcp::{cli, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    config::load_dotenv();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return cli::report_usage_error(err),
+    };
+    telemetry::init(
+        cli.global.log_format,
+        cli.global.log_filter.as_deref(),
+        cli.command.default_log_filter(),
+    );
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => cli::report_error(&err),
+    }
+}

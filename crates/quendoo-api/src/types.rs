@@ -1,0 +1,176 @@
+//! Arguments of the PMS and communication endpoints.
+//!
+//! The MCP server reuses these types inside its tool input schemas, so every
+//! field's doc comment is written for the AI model that fills it in.
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Which inventory to read.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Sysres {
+    /// Quendoo's own inventory (rooms sold through Quendoo's booking engine).
+    Qdo,
+    /// Inventory allotted to external channels (OTAs such as Booking.com).
+    Ext,
+}
+
+impl Sysres {
+    /// The value sent upstream.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sysres::Qdo => "qdo",
+            Sysres::Ext => "ext",
+        }
+    }
+}
+
+/// One requested room in an offers enquiry.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GuestRoom {
+    /// Number of adults staying in this room (1 to 10).
+    #[schemars(range(min = 1, max = 10))]
+    pub adults: u8,
+    /// Age in years of each child staying in this room (0 to 17), one entry per
+    /// child; empty or omitted when there are no children.
+    #[serde(default)]
+    #[schemars(inner(range(min = 0, max = 17)))]
+    pub children_by_ages: Vec<u8>,
+}
+
+/// A priced-offers enquiry (`getBookingOffers`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OffersQuery {
+    /// Code of the booking module whose prices apply (see the property's
+    /// `booking_modules` settings).
+    #[schemars(length(min = 1))]
+    pub bm_code: String,
+    /// Arrival date, `YYYY-MM-DD`.
+    pub date_from: NaiveDate,
+    /// Number of nights to stay (at least 1).
+    #[schemars(range(min = 1, max = 365))]
+    pub nights: u32,
+    /// One entry per room wanted, each with its guests.
+    #[schemars(length(min = 1))]
+    pub guests: Vec<GuestRoom>,
+    /// ISO 4217 currency of the prices, e.g. `EUR`, `BGN`, `USD`; the property's
+    /// own currency when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
+    pub currency: Option<String>,
+    /// Language of names and descriptions, e.g. `en`, `bg`, `de`, `ru`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z]{2}$"))]
+    pub lang: Option<String>,
+}
+
+/// One change to the inventory of one room type on one night.
+///
+/// The upstream shape of this item is not documented precisely; its encoding
+/// is this struct's serde form and nothing else, so a correction is local.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityValue {
+    /// The night to change, `YYYY-MM-DD`.
+    pub date: NaiveDate,
+    /// Quendoo id of the room type (from the property's rooms). Give this or
+    /// `ext_room_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<i64>,
+    /// The external channel's id of the room type, instead of `room_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_room_id: Option<String>,
+    /// Rooms of this type still available to sell that night.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avail: Option<u32>,
+    /// Total rooms of this type in the inventory that night.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qty: Option<u32>,
+    /// 1 to open the room type for sale that night, 0 to close it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1))]
+    pub is_opened: Option<u8>,
+}
+
+/// Acknowledges a booking revision so that it is not delivered again.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AckBooking {
+    /// The `revision_id` of the booking revision being acknowledged.
+    pub revision_id: i64,
+    /// Optional per-item references in the hotel's own system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_items: Option<Vec<AckItem>>,
+}
+
+/// One acknowledged booking item.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AckItem {
+    /// The `booking_item_id` from the booking.
+    pub booking_item_id: i64,
+    /// The reservation's id in the hotel's own system, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_reservation_id: Option<String>,
+}
+
+/// Assigns physical rooms to booking items.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoomAssignment {
+    /// The assignments, at least one.
+    #[schemars(length(min = 1))]
+    pub items: Vec<RoomAssignmentItem>,
+}
+
+/// One booking item placed in one physical room.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoomAssignmentItem {
+    /// The `booking_item_id` from the booking.
+    pub booking_item_id: i64,
+    /// The physical room's number as the hotel labels it, e.g. `204`.
+    #[schemars(length(min = 1, max = 32))]
+    pub room_number: String,
+    /// Code the guest uses to check in on their own, if the hotel offers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_checkin_code: Option<String>,
+}
+
+/// An e-mail sent through Quendoo's e-mail service. It reaches a real person.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// The recipient's e-mail address.
+    #[schemars(email)]
+    pub to: String,
+    /// The subject line.
+    #[schemars(length(min = 1, max = 200))]
+    pub subject: String,
+    /// The message body: plain text, or HTML when `html` is true.
+    #[schemars(length(min = 1))]
+    pub message: String,
+    /// True when `message` is HTML.
+    #[serde(default)]
+    pub html: bool,
+}
+
+/// A voice call placed by Quendoo's automation service: a text-to-speech
+/// message read to a real person over the phone.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceCall {
+    /// The phone number to call, international format preferred, e.g. `+359 88 123 4567`.
+    #[schemars(regex(pattern = r"^\+?[0-9 ()-]{6,20}$"))]
+    pub phone: String,
+    /// The text to read out.
+    #[schemars(length(min = 1, max = 1000))]
+    pub message: String,
+    /// Text-to-speech language code, e.g. `bg-BG`, `en-US`.
+    #[schemars(regex(pattern = r"^[a-z]{2}-[A-Z]{2}$"))]
+    pub language: String,
+}

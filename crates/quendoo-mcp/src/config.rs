@@ -1,0 +1,388 @@
+//! Configuration: flags, environment variables (and a `.env` file) and
+//! `--help` come from the one clap definition below.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use clap::{Args, Parser, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::JwtKeys;
+use crate::cli::Command;
+use crate::crypto::{Cipher, EncryptionKey};
+use crate::dev_secrets;
+
+pub const DEFAULT_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+pub const DEFAULT_PORT: u16 = 8000;
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://quendoo_mcp.db";
+pub const DEFAULT_QUENDOO_BASE_URL: &str = "https://www.platform.quendoo.com/api/pms/v1";
+pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(3600);
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Loads `.env` from the working directory, if there is one. Variables
+/// already set in the environment win.
+pub fn load_dotenv() {
+    // A missing .env file is the normal case, not an error.
+    let _ = dotenvy::dotenv();
+}
+
+/// Multi-tenant MCP server for the Quendoo hotel PMS.
+#[derive(Debug, Parser)]
+#[command(name = "quendoo-mcp", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database: `sqlite://FILE` (created on first run) or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        global = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub database_url: SecretString,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// Log filter, e.g. `info` or `quendoo_mcp=debug,sqlx=warn` (default:
+    /// `info` for `serve`, `warn` for the other commands).
+    #[arg(long = "log-filter", env = "RUST_LOG", global = true)]
+    pub log_filter: Option<String>,
+
+    /// Development mode: generate JWT_SECRET and ENCRYPTION_KEY if missing and
+    /// keep them in `.quendoo-mcp/dev-secrets.json` (owner-only). Never in production.
+    #[arg(long, env = "QUENDOO_MCP_DEV", global = true)]
+    pub dev: bool,
+
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+/// Secrets. Prefer the environment or `.env`: flags show in process lists.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// Master key for tenant secrets: base64 of 32 random bytes
+    /// (make one with `quendoo-mcp keygen`).
+    #[arg(long, env = "ENCRYPTION_KEY", global = true, hide_env_values = true, value_parser = secret)]
+    pub encryption_key: Option<SecretString>,
+
+    /// Earlier master keys, comma-separated: used only to decrypt values not
+    /// yet re-encrypted by `rotate-encryption-key`.
+    #[arg(
+        long,
+        env = "PREVIOUS_ENCRYPTION_KEYS",
+        global = true,
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub previous_encryption_keys: Option<SecretString>,
+
+    /// Secret that signs and verifies HS256 tokens, at least 32 bytes
+    /// (make one with `quendoo-mcp keygen`).
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true, value_parser = secret)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// Required `iss` of incoming tokens (and set in issued ones).
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` of incoming tokens (and set in issued ones).
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value_t = DEFAULT_HOST)]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+
+    /// Quendoo PMS API base URL.
+    #[arg(long, env = "QUENDOO_BASE_URL", default_value = DEFAULT_QUENDOO_BASE_URL, value_parser = http_url)]
+    pub quendoo_base_url: String,
+
+    /// Quendoo e-mail service base URL.
+    #[arg(long, env = "QUENDOO_EMAIL_URL", value_parser = http_url)]
+    pub quendoo_email_url: Option<String>,
+
+    /// Quendoo voice-call automation service base URL.
+    #[arg(long, env = "QUENDOO_AUTOMATION_URL", value_parser = http_url)]
+    pub quendoo_automation_url: Option<String>,
+
+    /// How long an unused REST connection stays valid, e.g. `30m`, `1h`, `7d`.
+    #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "1h", value_parser = parse_duration)]
+    pub connection_idle_ttl: Duration,
+
+    /// Demo mode: start with generated local secrets and the embedded SQLite
+    /// database (for now the same as `--dev`).
+    #[arg(long, env = "QUENDOO_MCP_DEMO")]
+    pub demo: bool,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            host: DEFAULT_HOST,
+            port: DEFAULT_PORT,
+            quendoo_base_url: DEFAULT_QUENDOO_BASE_URL.to_owned(),
+            quendoo_email_url: None,
+            quendoo_automation_url: None,
+            connection_idle_ttl: DEFAULT_CONNECTION_IDLE_TTL,
+            demo: false,
+        }
+    }
+}
+
+/// Everything `serve` needs, checked.
+#[derive(Debug)]
+pub struct Settings {
+    pub serve: ServeArgs,
+    pub database_url: SecretString,
+    pub cipher: Cipher,
+    pub jwt: JwtKeys,
+}
+
+/// A configuration problem, stated so that the operator knows what to do.
+/// Never contains a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "{var} is not set; run `quendoo-mcp keygen` to make one (or use --dev for local development)"
+    )]
+    Missing { var: &'static str },
+    #[error("{var} {problem}; run `quendoo-mcp keygen` to make a good one")]
+    Weak { var: &'static str, problem: String },
+    #[error("development secrets file {path}: {problem}")]
+    DevSecrets { path: String, problem: String },
+}
+
+/// The secrets in effect: from flags/environment, completed from the
+/// development secrets file in `--dev` mode.
+#[derive(Debug)]
+pub struct SecretConfig {
+    encryption_key: Option<SecretString>,
+    previous_encryption_keys: Option<SecretString>,
+    jwt_secret: Option<SecretString>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+}
+
+impl GlobalArgs {
+    /// Resolves the secrets; with `dev`, missing ones come from (or are
+    /// generated into) the development secrets file.
+    pub fn secrets(&self, dev: bool) -> Result<SecretConfig, ConfigError> {
+        let given = &self.secrets;
+        let mut config = SecretConfig {
+            encryption_key: non_empty(&given.encryption_key),
+            previous_encryption_keys: non_empty(&given.previous_encryption_keys),
+            jwt_secret: non_empty(&given.jwt_secret),
+            jwt_issuer: given.jwt_issuer.clone(),
+            jwt_audience: given.jwt_audience.clone(),
+        };
+        if dev && (config.encryption_key.is_none() || config.jwt_secret.is_none()) {
+            let generated = dev_secrets::load_or_create(dev_secrets::default_path())?;
+            config
+                .encryption_key
+                .get_or_insert(generated.encryption_key);
+            config.jwt_secret.get_or_insert(generated.jwt_secret);
+        }
+        Ok(config)
+    }
+}
+
+impl SecretConfig {
+    /// The cipher over ENCRYPTION_KEY (and PREVIOUS_ENCRYPTION_KEYS).
+    pub fn cipher(&self) -> Result<Cipher, ConfigError> {
+        const VAR: &str = "ENCRYPTION_KEY";
+        let current = self
+            .encryption_key
+            .as_ref()
+            .ok_or(ConfigError::Missing { var: VAR })?;
+        let current =
+            EncryptionKey::from_base64(current.expose_secret()).map_err(|e| ConfigError::Weak {
+                var: VAR,
+                problem: e.to_string(),
+            })?;
+        let previous = match &self.previous_encryption_keys {
+            None => Vec::new(),
+            Some(list) => list
+                .expose_secret()
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .enumerate()
+                .map(|(i, k)| {
+                    EncryptionKey::from_base64(k).map_err(|e| ConfigError::Weak {
+                        var: "PREVIOUS_ENCRYPTION_KEYS",
+                        problem: format!("entry {} {e}", i + 1),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Cipher::new(&current, &previous))
+    }
+
+    /// The token keys over JWT_SECRET (at least 32 bytes).
+    pub fn jwt_keys(&self) -> Result<JwtKeys, ConfigError> {
+        const VAR: &str = "JWT_SECRET";
+        let secret = self
+            .jwt_secret
+            .as_ref()
+            .ok_or(ConfigError::Missing { var: VAR })?;
+        let len = secret.expose_secret().len();
+        if len < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::Weak {
+                var: VAR,
+                problem: format!(
+                    "is too short ({len} bytes; at least {MIN_JWT_SECRET_BYTES} are needed)"
+                ),
+            });
+        }
+        Ok(JwtKeys::new(
+            secret,
+            self.jwt_issuer.clone(),
+            self.jwt_audience.clone(),
+        ))
+    }
+}
+
+fn non_empty(value: &Option<SecretString>) -> Option<SecretString> {
+    value
+        .as_ref()
+        .filter(|v| !v.expose_secret().trim().is_empty())
+        .cloned()
+}
+
+/// Clap parser for secrets: accepts anything, so that a clap error can never
+/// echo a secret; the checks above report problems without the value.
+fn secret(value: &str) -> Result<SecretString, Infallible> {
+    Ok(value.into())
+}
+
+fn http_url(value: &str) -> Result<String, String> {
+    if value.starts_with("http://") || value.starts_with("https://") {
+        Ok(value.trim_end_matches('/').to_owned())
+    } else {
+        Err("must start with http:// or https://".into())
+    }
+}
+
+/// Parses humane durations: `90s`, `30m`, `1h`, `7d`, or sums like `1h30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    const HINT: &str = "expected a duration like 30s, 15m, 1h, 7d or 1h30m";
+    let text = text.trim();
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit: u64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(HINT.into()),
+        };
+        let n: u64 = digits.parse().map_err(|_| HINT.to_owned())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|s| total.checked_add(s))
+            .ok_or_else(|| "duration is too long".to_owned())?;
+        digits.clear();
+    }
+    if !digits.is_empty() || total == 0 {
+        return Err(HINT.into());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("45s"), Ok(Duration::from_secs(45)));
+        for bad in [
+            "",
+            "0h",
+            "1",
+            "h",
+            "1x",
+            "-1h",
+            "1.5h",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn with(enc: Option<&str>, prev: Option<&str>, jwt: Option<&str>) -> SecretConfig {
+        SecretConfig {
+            encryption_key: enc.map(SecretString::from),
+            previous_encryption_keys: prev.map(SecretString::from),
+            jwt_secret: jwt.map(SecretString::from),
+            jwt_issuer: None,
+            jwt_audience: None,
+        }
+    }
+
+    #[test]
+    fn missing_and_weak_secrets_name_the_variable_and_keygen() {
+        let missing = with(None, None, None);
+        for err in [
+            missing.cipher().unwrap_err().to_string(),
+            missing.jwt_keys().unwrap_err().to_string(),
+        ] {
+            assert!(err.contains("quendoo-mcp keygen"), "{err}");
+        }
+        let weak = with(Some("c2hvcnQ="), Some("zzz"), Some("short-secret"));
+        let err = weak.cipher().unwrap_err().to_string();
+        assert!(err.starts_with("ENCRYPTION_KEY "), "{err}");
+        assert!(!err.contains("c2hvcnQ="), "{err}");
+        let err = weak.jwt_keys().unwrap_err().to_string();
+        assert!(err.starts_with("JWT_SECRET is too short"), "{err}");
+        assert!(!err.contains("short-secret"), "{err}");
+
+        let good = EncryptionKey::generate().unwrap().to_base64();
+        let bad_previous = with(Some(good.expose_secret()), Some("zzz"), None);
+        let err = bad_previous.cipher().unwrap_err().to_string();
+        assert!(err.starts_with("PREVIOUS_ENCRYPTION_KEYS entry 1"), "{err}");
+    }
+}

@@ -1,0 +1,138 @@
+//! Persistence: one implementation over sqlx's `Any` driver, so SQLite (the
+//! embedded default) and PostgreSQL run the very same queries (`$1`-style
+//! placeholders work on both). Only the migrations differ per backend.
+
+mod api_keys;
+mod audit;
+mod connections;
+mod error;
+mod row;
+mod tenants;
+mod time;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyPool, ConnectOptions, Connection as _};
+
+pub use api_keys::{KeyInfo, StoredKey};
+pub use audit::{AuditEntry, AuditRecord};
+pub use connections::Connection;
+pub use error::{StorageError, redact_database_url};
+pub use tenants::Tenant;
+pub use users::User;
+
+use error::db_error;
+
+const MAX_CONNECTIONS: u32 = 10;
+/// A database that does not answer within this time is reported as down
+/// (the health check turns this into a 503) instead of hanging requests.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StorageError::UnsupportedUrl)
+        }
+    }
+
+    fn migrations(self) -> Migrator {
+        let sql = match self {
+            Backend::Sqlite => include_str!("../../migrations/sqlite/0001_init.sql"),
+            Backend::Postgres => include_str!("../../migrations/postgres/0001_init.sql"),
+        };
+        Migrator::with_migrations(vec![Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(sql),
+            false,
+        )])
+    }
+}
+
+/// The database handle: a connection pool, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `sqlite:...` (the file is created if missing and switched
+    /// to WAL; foreign keys are on) or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Store, StorageError> {
+        let backend = Backend::from_url(url)?;
+        install_default_drivers();
+        if backend == Backend::Sqlite {
+            prepare_sqlite_file(url).await?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await
+            .map_err(db_error("connecting to the database"))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the pending migrations of this backend (idempotent).
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        self.backend
+            .migrations()
+            .run(&self.pool)
+            .await
+            .map_err(|e| StorageError::Database {
+                operation: "running migrations",
+                message: redact_database_url(&e.to_string()),
+            })
+    }
+
+    /// A real round trip to the database (the health check).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error("checking the database"))
+    }
+
+    /// Closes the pool; every later operation fails with a database error.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// SQLite's WAL mode is a property of the file, so setting it once here holds
+/// for every pooled connection opened afterwards through the `Any` driver.
+async fn prepare_sqlite_file(url: &str) -> Result<(), StorageError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(db_error("reading the SQLite URL"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let conn = options
+        .connect()
+        .await
+        .map_err(db_error("opening the SQLite database"))?;
+    conn.close()
+        .await
+        .map_err(db_error("opening the SQLite database"))
+}

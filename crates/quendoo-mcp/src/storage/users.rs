@@ -1,0 +1,88 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::error::ErrorKind;
+
+use super::error::{db_error, violation};
+use super::row::{parse, timestamp};
+use super::time::now_ms;
+use super::{StorageError, Store};
+use crate::domain::{EmailAddress, TenantId, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub email: EmailAddress,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<&AnyRow> for User {
+    type Error = StorageError;
+    fn try_from(row: &AnyRow) -> Result<Self, Self::Error> {
+        Ok(User {
+            id: parse(row, "id")?,
+            tenant_id: parse(row, "tenant_id")?,
+            email: parse(row, "email")?,
+            created_at: timestamp(row, "created_at")?,
+        })
+    }
+}
+
+impl Store {
+    /// Creates a user of an existing tenant. The e-mail address is unique
+    /// across all tenants (`Conflict`); an unknown tenant is `NotFound`.
+    pub async fn create_user(
+        &self,
+        tenant: &TenantId,
+        email: &EmailAddress,
+    ) -> Result<User, StorageError> {
+        let row = sqlx::query(
+            "INSERT INTO users (id, tenant_id, email, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id, tenant_id, email, created_at",
+        )
+        .bind(UserId::generate().as_str())
+        .bind(tenant.as_str())
+        .bind(email.as_str())
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match violation(&e) {
+            Some(ErrorKind::UniqueViolation) => {
+                StorageError::Conflict(format!("a user with e-mail {email} already exists"))
+            }
+            Some(ErrorKind::ForeignKeyViolation) => StorageError::NotFound {
+                what: "tenant",
+                id: tenant.to_string(),
+            },
+            _ => db_error("creating a user")(e),
+        })?;
+        User::try_from(&row)
+    }
+
+    /// Users of one tenant, or of all tenants; oldest first.
+    pub async fn list_users(&self, tenant: Option<&TenantId>) -> Result<Vec<User>, StorageError> {
+        sqlx::query(
+            "SELECT id, tenant_id, email, created_at FROM users \
+             WHERE $1 IS NULL OR tenant_id = $1 ORDER BY created_at, id",
+        )
+        .bind(tenant.map(TenantId::as_str))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error("listing users"))?
+        .iter()
+        .map(User::try_from)
+        .collect()
+    }
+
+    pub async fn get_user(&self, id: &UserId) -> Result<Option<User>, StorageError> {
+        sqlx::query("SELECT id, tenant_id, email, created_at FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("reading a user"))?
+            .as_ref()
+            .map(User::try_from)
+            .transpose()
+    }
+}
