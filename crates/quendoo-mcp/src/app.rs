@@ -8,18 +8,25 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use crate::auth::JwtKeys;
+use quendoo_api::{ClientConfig, QuendooClient};
+use url::Url;
+
+use crate::auth::Authenticator;
 use crate::config::{ServeArgs, Settings};
+use crate::executor::Executor;
 use crate::http;
+use crate::http::host_guard::HostGuard;
 use crate::secrets::SecretStore;
 use crate::storage::{Store, redact_database_url};
 
 /// What every request handler may use.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub secrets: SecretStore,
-    pub jwt: Arc<JwtKeys>,
+    pub auth: Authenticator,
+    pub executor: Executor,
+    pub host_guard: Arc<HostGuard>,
     pub config: Arc<ServeArgs>,
 }
 
@@ -42,14 +49,29 @@ impl Application {
             .await
             .with_context(|| format!("cannot open the database {}", redact_database_url(url)))?;
         store.migrate().await?;
+        if let Some(tenant) = &serve.insecure_tenant {
+            anyhow::ensure!(
+                serve.host.is_loopback(),
+                "--insecure-tenant switches authentication off and is refused unless HOST is a loopback address"
+            );
+            store
+                .get_tenant(tenant)
+                .await?
+                .with_context(|| format!("--insecure-tenant: tenant '{tenant}' does not exist"))?;
+            tracing::warn!(%tenant, "authentication is OFF: every request acts for this tenant (testing only)");
+        }
+        let client = QuendooClient::new(client_config(&serve)?)?;
+        let secrets = SecretStore::new(store.clone(), Arc::new(cipher));
         let addr = SocketAddr::new(serve.host, serve.port);
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let state = AppState {
-            secrets: SecretStore::new(store.clone(), Arc::new(cipher)),
+            executor: Executor::new(client, secrets.clone(), store.clone()),
+            auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
+            host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
+            secrets,
             store,
-            jwt: Arc::new(jwt),
             config: Arc::new(serve),
         };
         Ok(Application { listener, state })
@@ -79,6 +101,29 @@ impl Application {
             .with_graceful_shutdown(shutdown_signal())
             .await
     }
+}
+
+/// The PMS client's settings from the serve options.
+fn client_config(serve: &ServeArgs) -> anyhow::Result<ClientConfig> {
+    let url = |text: &str, var: &str| {
+        Url::parse(text).with_context(|| format!("{var} is not a valid URL"))
+    };
+    Ok(ClientConfig {
+        pms_base_url: url(&serve.quendoo_base_url, "QUENDOO_BASE_URL")?,
+        email_base_url: serve
+            .quendoo_email_url
+            .as_deref()
+            .map(|u| url(u, "QUENDOO_EMAIL_URL"))
+            .transpose()?,
+        automation_base_url: serve
+            .quendoo_automation_url
+            .as_deref()
+            .map(|u| url(u, "QUENDOO_AUTOMATION_URL"))
+            .transpose()?,
+        connect_timeout: serve.quendoo_connect_timeout,
+        request_timeout: serve.quendoo_request_timeout,
+        ..ClientConfig::default()
+    })
 }
 
 async fn shutdown_signal() {

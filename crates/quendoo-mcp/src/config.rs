@@ -12,6 +12,7 @@ use crate::auth::JwtKeys;
 use crate::cli::Command;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::dev_secrets;
+use crate::domain::TenantId;
 
 pub const DEFAULT_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub const DEFAULT_PORT: u16 = 8000;
@@ -19,6 +20,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://quendoo_mcp.db";
 pub const DEFAULT_QUENDOO_BASE_URL: &str = "https://www.platform.quendoo.com/api/pms/v1";
 pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(3600);
 const MIN_JWT_SECRET_BYTES: usize = 32;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Loads `.env` from the working directory, if there is one. Variables
 /// already set in the environment win.
@@ -136,10 +138,43 @@ pub struct ServeArgs {
     #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "1h", value_parser = parse_duration)]
     pub connection_idle_ttl: Duration,
 
-    /// Demo mode: start with generated local secrets and the embedded SQLite
-    /// database (for now the same as `--dev`).
+    /// Seconds to wait for a connection to the Quendoo services.
+    #[arg(long, env = "QUENDOO_CONNECT_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub quendoo_connect_timeout: Duration,
+
+    /// Longest wait for one answer from the Quendoo services.
+    #[arg(long, env = "QUENDOO_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub quendoo_request_timeout: Duration,
+
+    /// Public base URL of this server (e.g. `https://mcp.example.com`), used in
+    /// the OAuth metadata and `WWW-Authenticate`; default: the request's Host.
+    #[arg(long, env = "PUBLIC_URL", value_parser = http_url)]
+    pub public_url: Option<String>,
+
+    /// Host names (optionally `name:port`) the MCP endpoints answer to, comma-separated,
+    /// besides localhost/127.0.0.1/::1; `*` allows any (DNS-rebinding protection off).
+    #[arg(long, env = "ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Browser origins allowed to call the MCP endpoints, comma-separated
+    /// (e.g. `https://dashboard.example.com`); default: origins on an allowed host.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Demo mode: generated local secrets, the embedded SQLite database, the
+    /// built-in PMS simulator and a demo hotel; prints a token and client setup.
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
     pub demo: bool,
+
+    /// TESTING ONLY: no authentication; every request acts for this tenant.
+    /// Refused unless HOST is a loopback address (for the conformance suite,
+    /// which cannot send tokens).
+    #[arg(long, env = "INSECURE_TENANT", value_name = "TENANT_ID")]
+    pub insecure_tenant: Option<TenantId>,
 }
 
 impl Default for ServeArgs {
@@ -151,7 +186,14 @@ impl Default for ServeArgs {
             quendoo_email_url: None,
             quendoo_automation_url: None,
             connection_idle_ttl: DEFAULT_CONNECTION_IDLE_TTL,
+            quendoo_connect_timeout: Duration::from_secs(5),
+            quendoo_request_timeout: Duration::from_secs(30),
+            public_url: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             demo: false,
+            insecure_tenant: None,
         }
     }
 }

@@ -98,7 +98,12 @@ impl Executor {
         outcome
     }
 
-    async fn run(&self, caller: &Caller, tool: &ToolDef, arguments: Value) -> Result<Value, ToolError> {
+    async fn run(
+        &self,
+        caller: &Caller,
+        tool: &ToolDef,
+        arguments: Value,
+    ) -> Result<Value, ToolError> {
         tool.validate(&arguments)?;
         let credential = self
             .inner
@@ -106,7 +111,9 @@ impl Executor {
             .get(&caller.tenant, tool.credential)
             .await
             .map_err(|error| match error {
-                crate::secrets::SecretError::Crypto(_) => ToolError::UnreadableCredential(tool.credential),
+                crate::secrets::SecretError::Unreadable { .. } => {
+                    ToolError::UnreadableCredential(tool.credential)
+                }
                 other => ToolError::Internal(other.into()),
             })?
             .ok_or(ToolError::MissingCredential(tool.credential))?;

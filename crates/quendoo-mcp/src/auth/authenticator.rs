@@ -1,6 +1,8 @@
 //! Who is calling. A verified bearer token names the tenant (and maybe the
 //! user); the tenant must exist. Nothing a model says takes part.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderMap, header};
 
 use super::jwt::JwtKeys;
@@ -24,7 +26,7 @@ pub enum AuthFailure {
 
 #[derive(Clone)]
 pub struct Authenticator {
-    jwt: JwtKeys,
+    jwt: Arc<JwtKeys>,
     store: Store,
     /// Set only by the loopback-only `--insecure-tenant` mode (conformance
     /// runs): every request acts for this tenant, with no token.
@@ -34,7 +36,7 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(jwt: JwtKeys, store: Store, fixed_tenant: Option<TenantId>) -> Self {
         Self {
-            jwt,
+            jwt: Arc::new(jwt),
             store,
             fixed_tenant,
         }
@@ -63,15 +65,16 @@ impl Authenticator {
             .jwt
             .verify(token)
             .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
-        let tenant = claims
-            .tenant_id
-            .ok_or_else(|| AuthFailure::Invalid("the token names no tenant (claim tenantId)".into()))?;
+        let tenant = claims.tenant_id;
         self.store
             .get_tenant(&tenant)
             .await
             .map_err(AuthFailure::Unavailable)?
             .ok_or(AuthFailure::UnknownTenant)?;
-        let user = claims.sub.as_deref().and_then(|sub| sub.parse::<UserId>().ok());
+        let user = claims
+            .sub
+            .as_deref()
+            .and_then(|sub| sub.parse::<UserId>().ok());
         Ok(Caller { tenant, user })
     }
 }

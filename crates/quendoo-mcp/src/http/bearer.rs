@@ -18,7 +18,11 @@ use crate::auth::AuthFailure;
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
 /// Middleware: puts the verified `Caller` into the request's extensions.
-pub async fn require_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn require_caller(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     match state.auth.authenticate(request.headers()).await {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
@@ -41,7 +45,9 @@ pub fn rejection(state: &AppState, headers: &HeaderMap, failure: &AuthFailure) -
     }
     let mut response = ApiError::new(StatusCode::UNAUTHORIZED, failure.to_string()).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }
@@ -72,7 +78,12 @@ async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> impl Int
         "resource_name": "Quendoo MCP server",
         "bearer_methods_supported": ["header"],
     });
-    if let Some(issuer) = state.config.jwt_issuer.as_deref().filter(|i| i.starts_with("https://") || i.starts_with("http://")) {
+    if let Some(issuer) = state
+        .auth
+        .jwt()
+        .issuer()
+        .filter(|i| i.starts_with("https://") || i.starts_with("http://"))
+    {
         document["authorization_servers"] = json!([issuer]);
     }
     Json(document)

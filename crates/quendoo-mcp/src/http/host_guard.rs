@@ -109,8 +109,12 @@ pub async fn guard(State(guard): State<Arc<HostGuard>>, request: Request, next: 
         Ok(()) => next.run(request).await,
         Err(rejection) => {
             let detail = match rejection {
-                Rejection::Host => "This host name is not allowed: the operator lists the server's public names in ALLOWED_HOSTS.",
-                Rejection::Origin => "This Origin is not allowed: the operator lists browser origins in ALLOWED_ORIGINS.",
+                Rejection::Host => {
+                    "This host name is not allowed: the operator lists the server's public names in ALLOWED_HOSTS."
+                }
+                Rejection::Origin => {
+                    "This Origin is not allowed: the operator lists browser origins in ALLOWED_ORIGINS."
+                }
             };
             ApiError::new(StatusCode::FORBIDDEN, detail).into_response()
         }
@@ -129,37 +133,73 @@ mod tests {
     #[test]
     fn loopback_hosts_pass_with_or_without_port() {
         let g = guard(&[], &[]);
-        for host in ["localhost", "localhost:8000", "127.0.0.1:9", "[::1]:8000", "LOCALHOST"] {
+        for host in [
+            "localhost",
+            "localhost:8000",
+            "127.0.0.1:9",
+            "[::1]:8000",
+            "LOCALHOST",
+        ] {
             assert_eq!(g.check(Some(host), None), Ok(()), "{host}");
         }
     }
 
     #[test]
     fn other_hosts_are_rejected_unless_listed() {
-        assert_eq!(guard(&[], &[]).check(Some("evil.example"), None), Err(Rejection::Host));
+        assert_eq!(
+            guard(&[], &[]).check(Some("evil.example"), None),
+            Err(Rejection::Host)
+        );
         assert_eq!(guard(&[], &[]).check(None, None), Err(Rejection::Host));
         let g = guard(&["mcp.hotel.example", "api.example:8443"], &[]);
         assert_eq!(g.check(Some("mcp.hotel.example:443"), None), Ok(()));
         assert_eq!(g.check(Some("api.example:8443"), None), Ok(()));
-        assert_eq!(g.check(Some("api.example:9999"), None), Err(Rejection::Host));
-        assert_eq!(guard(&["*"], &[]).check(Some("anything.example"), None), Ok(()));
+        assert_eq!(
+            g.check(Some("api.example:9999"), None),
+            Err(Rejection::Host)
+        );
+        assert_eq!(
+            guard(&["*"], &[]).check(Some("anything.example"), None),
+            Ok(())
+        );
     }
 
     #[test]
     fn origins_default_to_the_allowed_hosts() {
         let g = guard(&[], &[]);
-        assert_eq!(g.check(Some("localhost"), Some("http://localhost:6274")), Ok(()));
-        assert_eq!(g.check(Some("localhost"), Some("https://evil.example")), Err(Rejection::Origin));
-        assert_eq!(g.check(Some("localhost"), Some("null")), Err(Rejection::Origin));
+        assert_eq!(
+            g.check(Some("localhost"), Some("http://localhost:6274")),
+            Ok(())
+        );
+        assert_eq!(
+            g.check(Some("localhost"), Some("https://evil.example")),
+            Err(Rejection::Origin)
+        );
+        assert_eq!(
+            g.check(Some("localhost"), Some("null")),
+            Err(Rejection::Origin)
+        );
     }
 
     #[test]
     fn listed_origins_must_match_scheme_host_and_port() {
         let g = guard(&["mcp.hotel.example"], &["https://dashboard.hotel.example"]);
         let host = Some("mcp.hotel.example");
-        assert_eq!(g.check(host, Some("https://dashboard.hotel.example")), Ok(()));
-        assert_eq!(g.check(host, Some("https://dashboard.hotel.example:443")), Ok(()));
-        assert_eq!(g.check(host, Some("http://dashboard.hotel.example")), Err(Rejection::Origin));
-        assert_eq!(g.check(host, Some("http://localhost:3000")), Err(Rejection::Origin));
+        assert_eq!(
+            g.check(host, Some("https://dashboard.hotel.example")),
+            Ok(())
+        );
+        assert_eq!(
+            g.check(host, Some("https://dashboard.hotel.example:443")),
+            Ok(())
+        );
+        assert_eq!(
+            g.check(host, Some("http://dashboard.hotel.example")),
+            Err(Rejection::Origin)
+        );
+        assert_eq!(
+            g.check(host, Some("http://localhost:3000")),
+            Err(Rejection::Origin)
+        );
     }
 }

@@ -10,7 +10,7 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-        ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerInfo,
+        ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
     },
     service::RequestContext,
     transport::streamable_http_server::{
@@ -48,8 +48,8 @@ impl McpServer {
 }
 
 impl ServerHandler for McpServer {
-    fn get_info(&self) -> ServerInfo {
-        ServerInfo::new(ServerCapabilities::builder().enable_tools().build())
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(
                 Implementation::new("quendoo-mcp", env!("CARGO_PKG_VERSION"))
                     .with_title("Quendoo PMS"),
@@ -62,7 +62,12 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = self.executor.catalogue().iter().map(|tool| tool.to_mcp()).collect();
+        let tools = self
+            .executor
+            .catalogue()
+            .iter()
+            .map(|tool| tool.to_mcp())
+            .collect();
         Ok(ListToolsResult::with_all_items(tools))
     }
 
@@ -79,11 +84,17 @@ impl ServerHandler for McpServer {
             // The middleware always sets it; without it there is nobody to act for.
             .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))?;
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let result = match self.executor.execute(&caller, &request.name, arguments).await {
+        let result = match self
+            .executor
+            .execute(&caller, &request.name, arguments)
+            .await
+        {
             Ok(structured) => CallToolResult::structured(structured),
             Err(ToolError::UnknownTool(name)) => {
                 return Err(ErrorData::invalid_params(
-                    format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
+                    format!(
+                        "unknown tool `{name}`: call tools/list for the tools this server offers"
+                    ),
                     None,
                 ));
             }
@@ -101,8 +112,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         // Host and Origin are checked by `host_guard`, in one place for every transport.
         .disable_allowed_hosts()
         .disable_allowed_origins()
-        .with_max_request_body_bytes(state.config.max_body_bytes)
-        .with_cancellation_token(state.shutdown.child_token());
+        .with_max_request_body_bytes(state.config.max_body_bytes);
     let server = McpServer::new(state.executor.clone());
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
@@ -111,6 +121,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
     );
     Router::new()
         .route_service("/mcp", service)
-        .layer(middleware::from_fn_with_state(state.clone(), bearer::require_caller))
-        .layer(middleware::from_fn_with_state(state.host_guard.clone(), host_guard::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            bearer::require_caller,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.host_guard.clone(),
+            host_guard::guard,
+        ))
 }

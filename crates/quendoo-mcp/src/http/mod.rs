@@ -1,11 +1,19 @@
 //! HTTP routes: each module exposes `router()`; they are merged here.
 
+pub mod bearer;
+pub mod error;
 pub mod health;
+pub mod host_guard;
+pub mod mcp;
 
 use axum::Router;
 
-use crate::app::AppState;
+pub use crate::app::AppState;
 
 pub fn router(state: AppState) -> Router {
-    Router::new().merge(health::router()).with_state(state)
+    Router::new()
+        .merge(health::router())
+        .merge(bearer::metadata_router())
+        .merge(mcp::router(&state))
+        .with_state(state)
 }

@@ -80,7 +80,12 @@ pub fn get_availability() -> ToolDef {
                 async {
                     Ok(context
                         .client()
-                        .get_availability(context.credential(), args.date_from, args.date_to, args.sysres)
+                        .get_availability(
+                            context.credential(),
+                            args.date_from,
+                            args.date_to,
+                            args.sysres,
+                        )
                         .await?)
                 },
                 context.room_names(),
@@ -216,7 +221,15 @@ mod tests {
         let rows = flatten_availability(&data, |id| (id == 2666).then(|| "Double".into())).unwrap();
         let summary: Vec<_> = rows
             .iter()
-            .map(|r| (r.room_id, r.room_name.as_deref(), r.date.as_str(), r.qty, r.is_opened))
+            .map(|r| {
+                (
+                    r.room_id,
+                    r.room_name.as_deref(),
+                    r.date.as_str(),
+                    r.qty,
+                    r.is_opened,
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -232,6 +245,10 @@ mod tests {
     fn an_unexpected_shape_is_reported_not_guessed() {
         assert!(flatten_availability(&json!("oops"), |_| None).is_err());
         assert!(flatten_availability(&json!({"x": {}}), |_| None).is_err());
-        assert!(flatten_availability(&json!([]), |_| None).unwrap().is_empty());
+        assert!(
+            flatten_availability(&json!([]), |_| None)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

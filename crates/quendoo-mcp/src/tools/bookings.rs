@@ -61,7 +61,12 @@ pub fn get_bookings() -> ToolDef {
             credential: KeyName::QuendooApiKey,
         },
         |context, args: BookingsArgs| async move {
-            let offset = args.cursor.as_deref().map(decode_cursor).transpose()?.unwrap_or(0);
+            let offset = args
+                .cursor
+                .as_deref()
+                .map(decode_cursor)
+                .transpose()?
+                .unwrap_or(0);
             let data = context.client().get_bookings(context.credential()).await?;
             let Value::Array(bookings) = data else {
                 return Err(ToolError::UnexpectedResponse("a list of bookings"));
@@ -83,20 +88,36 @@ fn page(bookings: Vec<Value>, args: &BookingsArgs, offset: usize) -> BookingsPag
             let arrival_ok = match (args.arrival_from, args.arrival_to, arrival) {
                 (None, None, _) => true,
                 (_, _, None) => false,
-                (from, to, Some(day)) => from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t),
+                (from, to, Some(day)) => {
+                    from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
+                }
             };
             let status_ok = status.as_ref().is_none_or(|wanted| {
-                booking["booking_status"].as_str().map(str::to_lowercase).as_ref() == Some(wanted)
+                booking["booking_status"]
+                    .as_str()
+                    .map(str::to_lowercase)
+                    .as_ref()
+                    == Some(wanted)
             });
             let query_ok = query.as_ref().is_none_or(|needle| {
-                let name = booking["client"]["name"].as_str().unwrap_or_default().to_lowercase();
-                name.contains(needle.as_str()) || text_of(&booking["booking_id"]).contains(needle.as_str())
+                let name = booking["client"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_lowercase();
+                name.contains(needle.as_str())
+                    || text_of(&booking["booking_id"]).contains(needle.as_str())
             });
             arrival_ok && status_ok && query_ok
         })
         .collect();
     matching.sort_by(|a, b| {
-        let key = |v: &Value| (text_of(&v["checkin_date"]), v["booking_id"].as_i64(), text_of(&v["booking_id"]));
+        let key = |v: &Value| {
+            (
+                text_of(&v["checkin_date"]),
+                v["booking_id"].as_i64(),
+                text_of(&v["booking_id"]),
+            )
+        };
         key(a).cmp(&key(b))
     });
     let total = matching.len();
@@ -150,7 +171,10 @@ pub fn ack_booking() -> ToolDef {
             credential: KeyName::QuendooApiKey,
         },
         |context, args: AckBooking| async move {
-            let response = context.client().ack_booking(context.credential(), &args).await?;
+            let response = context
+                .client()
+                .ack_booking(context.credential(), &args)
+                .await?;
             Ok(WriteOutcome { response })
         },
     )
@@ -193,7 +217,10 @@ mod tests {
     }
 
     fn ids(page: &BookingsPage) -> Vec<i64> {
-        page.data.iter().map(|b| b["booking_id"].as_i64().unwrap()).collect()
+        page.data
+            .iter()
+            .map(|b| b["booking_id"].as_i64().unwrap())
+            .collect()
     }
 
     fn sample() -> Vec<Value> {
@@ -211,7 +238,9 @@ mod tests {
         assert_eq!(ids(&all), vec![1, 2, 3, 4]);
         let confirmed_march = page(
             sample(),
-            &args(json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"})),
+            &args(
+                json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"}),
+            ),
             0,
         );
         assert_eq!(ids(&confirmed_march), vec![2, 3]);

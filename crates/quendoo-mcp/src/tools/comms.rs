@@ -19,7 +19,10 @@ pub fn send_quendoo_email() -> ToolDef {
             credential: KeyName::EmailApiKey,
         },
         |context, args: Email| async move {
-            let response = context.client().send_email(context.credential(), &args).await?;
+            let response = context
+                .client()
+                .send_email(context.credential(), &args)
+                .await?;
             Ok(WriteOutcome { response })
         },
     )
@@ -38,7 +41,10 @@ pub fn make_call() -> ToolDef {
             credential: KeyName::QuendooAutomationBearer,
         },
         |context, args: VoiceCall| async move {
-            let response = context.client().make_call(context.credential(), &args).await?;
+            let response = context
+                .client()
+                .make_call(context.credential(), &args)
+                .await?;
             Ok(WriteOutcome { response })
         },
     )

@@ -117,9 +117,16 @@ mod tests {
 
     #[test]
     fn upstream_messages_say_what_to_do_next() {
-        let rejected: ToolError = UpstreamError::KeyRejected { service: Service::Pms, status: 401 }.into();
+        let rejected: ToolError = UpstreamError::KeyRejected {
+            service: Service::Pms,
+            status: 401,
+        }
+        .into();
         let text = rejected.to_string();
-        assert!(text.contains("QUENDOO_API_KEY") && text.contains("/admin/api-keys"), "{text}");
+        assert!(
+            text.contains("QUENDOO_API_KEY") && text.contains("/admin/api-keys"),
+            "{text}"
+        );
         assert_eq!(rejected.kind(), "upstream_key_rejected");
 
         let timeout: ToolError = UpstreamError::Timeout {
@@ -130,7 +137,11 @@ mod tests {
         assert!(timeout.is_timeout());
         assert!(timeout.to_string().contains("30.0 s"), "{timeout}");
 
-        let email: ToolError = UpstreamError::KeyRejected { service: Service::Email, status: 403 }.into();
+        let email: ToolError = UpstreamError::KeyRejected {
+            service: Service::Email,
+            status: 403,
+        }
+        .into();
         assert!(email.to_string().contains("EMAIL_API_KEY"), "{email}");
     }
 }

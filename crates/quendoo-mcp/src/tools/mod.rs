@@ -191,3 +191,118 @@ impl Default for Catalogue {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NAMES: [&str; 11] = [
+        "get_property_settings",
+        "get_rooms_details",
+        "get_availability",
+        "update_availability",
+        "get_bookings",
+        "get_booking_offers",
+        "ack_booking",
+        "post_room_assignment",
+        "post_external_property_data",
+        "send_quendoo_email",
+        "make_call",
+    ];
+
+    #[test]
+    fn the_catalogue_has_the_eleven_tools_each_fully_described() {
+        let catalogue = Catalogue::new();
+        let names: Vec<_> = catalogue.iter().map(|t| t.name).collect();
+        assert_eq!(names, NAMES);
+        for tool in catalogue.iter() {
+            assert!(catalogue.get(tool.name).is_some());
+            assert!(!tool.title.is_empty(), "{}", tool.name);
+            assert!(
+                tool.description.len() > 150,
+                "{}: describe it for a model",
+                tool.name
+            );
+            assert_eq!(tool.input_schema["type"], "object", "{}", tool.name);
+            assert_eq!(tool.output_schema["type"], "object", "{}", tool.name);
+            assert_eq!(
+                tool.input_schema["additionalProperties"],
+                json!(false),
+                "{}: unknown arguments must be refused",
+                tool.name
+            );
+            let listed = serde_json::to_value(tool.to_mcp()).unwrap();
+            for hint in [
+                "readOnlyHint",
+                "destructiveHint",
+                "idempotentHint",
+                "openWorldHint",
+            ] {
+                assert!(
+                    listed["annotations"][hint].is_boolean(),
+                    "{}: {hint}",
+                    tool.name
+                );
+            }
+        }
+        let writes: Vec<_> = catalogue
+            .iter()
+            .filter(|t| !t.hints.read_only)
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(writes.len(), 6, "{writes:?}");
+    }
+
+    /// The advertised schemas are an interface: a change must be deliberate.
+    /// Refresh with `UPDATE_SNAPSHOTS=1 cargo test -p quendoo-mcp --lib`.
+    #[test]
+    fn tool_listing_matches_the_snapshot() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/tools.json");
+        let listing: Vec<Tool> = Catalogue::new().iter().map(ToolDef::to_mcp).collect();
+        let current = serde_json::to_string_pretty(&listing).unwrap() + "\n";
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let stored = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            stored == current,
+            "the tool listing changed: review it and refresh {path} with UPDATE_SNAPSHOTS=1"
+        );
+    }
+
+    #[test]
+    fn arguments_are_checked_against_the_schema_with_field_names() {
+        let catalogue = Catalogue::new();
+        let offers = catalogue.get("get_booking_offers").unwrap();
+        let error = offers
+            .validate(&json!({"date_from": "2026-13-01", "nights": 0, "guests": [{"adults": 11, "children_by_ages": [18]}], "currency": "euro"}))
+            .unwrap_err()
+            .to_string();
+        for field in [
+            "date_from",
+            "nights",
+            "guests[0].adults",
+            "guests[0].children_by_ages[0]",
+            "currency",
+        ] {
+            assert!(error.contains(field), "{field} missing from: {error}");
+        }
+        let email = catalogue.get("send_quendoo_email").unwrap();
+        assert!(
+            email
+                .validate(&json!({"to": "not-an-address", "subject": "s", "message": "m"}))
+                .is_err()
+        );
+        assert!(
+            email
+                .validate(&json!({"to": "guest@example.com", "subject": "s", "message": "m"}))
+                .is_ok()
+        );
+        let unknown = catalogue
+            .get("get_bookings")
+            .unwrap()
+            .validate(&json!({"hotel_id": 7}));
+        assert!(unknown.unwrap_err().to_string().contains("hotel_id"));
+    }
+}
