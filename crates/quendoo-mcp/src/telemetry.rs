@@ -1,6 +1,8 @@
 //! Logging: human-readable text or JSON lines on standard error (standard
 //! output belongs to command results), filtered like `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -16,7 +18,8 @@ pub fn init(format: LogFormat, filter: Option<&str>, default_filter: &str) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(env_filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     // A subscriber may already be installed (e.g. in tests); keep it then.
     let _ = match format {
         LogFormat::Text => builder.try_init(),

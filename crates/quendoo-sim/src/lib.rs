@@ -9,8 +9,17 @@
 
 mod config;
 mod faults;
+mod generate;
+mod json;
+mod offers;
+mod params;
+mod property;
 mod record;
+mod routes;
 mod server;
+mod state;
+mod sync;
+mod writes;
 
 pub use config::{PropertySpec, SimConfig};
 pub use faults::{Fault, FaultBody};

@@ -1,6 +1,12 @@
 //! What the simulator saw: requests and the messages "sent" to people.
 
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde::{Deserialize, Serialize};
+
+use crate::sync::lock;
 
 /// One request as it arrived.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,4 +31,56 @@ pub struct SentMessage {
     pub bearer: String,
     /// The request body as received.
     pub body: serde_json::Value,
+}
+
+/// Requests seen, bounded so that a long benchmark cannot exhaust memory:
+/// past the limit the oldest are dropped.
+pub(crate) struct Recorder {
+    limit: AtomicUsize,
+    requests: Mutex<VecDeque<RecordedRequest>>,
+}
+
+/// Requests kept by default: far more than any test makes.
+pub(crate) const DEFAULT_RECORD_LIMIT: usize = 10_000;
+
+impl Recorder {
+    pub fn new() -> Self {
+        Self {
+            limit: AtomicUsize::new(DEFAULT_RECORD_LIMIT),
+            requests: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Whether recording is on; lets callers skip building the record.
+    pub fn enabled(&self) -> bool {
+        self.limit.load(Ordering::Relaxed) > 0
+    }
+
+    pub fn set_limit(&self, limit: usize) {
+        self.limit.store(limit, Ordering::Relaxed);
+        let mut requests = lock(&self.requests);
+        while requests.len() > limit {
+            requests.pop_front();
+        }
+    }
+
+    pub fn push(&self, request: RecordedRequest) {
+        let limit = self.limit.load(Ordering::Relaxed);
+        let mut requests = lock(&self.requests);
+        if limit == 0 {
+            return;
+        }
+        while requests.len() >= limit {
+            requests.pop_front();
+        }
+        requests.push_back(request);
+    }
+
+    pub fn all(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests).iter().cloned().collect()
+    }
+
+    pub fn clear(&self) {
+        lock(&self.requests).clear();
+    }
 }

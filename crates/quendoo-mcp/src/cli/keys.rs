@@ -29,9 +29,6 @@ pub(super) async fn rotate(global: &GlobalArgs) -> anyhow::Result<()> {
         report.re_encrypted, report.rehashed, report.unchanged, report.concurrently_replaced
     );
     if !report.failed.is_empty() {
-        for (tenant, name, cause) in &report.failed {
-            tracing::error!(%tenant, %name, %cause, "stored value not rotated");
-        }
         let which: Vec<String> = report
             .failed
             .iter()

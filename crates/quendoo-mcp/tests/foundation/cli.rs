@@ -1,0 +1,546 @@
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quendoo_mcp::auth::JwtKeys;
+use quendoo_mcp::crypto::{Cipher, EncryptionKey};
+use quendoo_mcp::domain::KeyName;
+use quendoo_mcp::secrets::SecretStore;
+use quendoo_mcp::storage::Store;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::support::TestDb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_quendoo-mcp");
+const JWT_SECRET: &str = "cli-test-secret-cli-test-secret-0123";
+
+/// The binary in its own directory with its own database and an
+/// environment holding only what a test passes.
+struct Cli {
+    dir: TempDir,
+    database_url: String,
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("cli.db").display());
+        Cli { dir, database_url }
+    }
+
+    fn on(database_url: &str) -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+            database_url: database_url.to_owned(),
+        }
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env_clear()
+            .env("DATABASE_URL", &self.database_url)
+            .envs(env.iter().copied())
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+        let mut child = self
+            .command(args, env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_with(args, env, "")
+    }
+
+    /// Succeeds; returns standard output without the final newline.
+    fn ok(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let run = self.run(args, env);
+        assert!(run.ok, "{args:?} failed: {}", run.stderr);
+        run.stdout.trim_end().to_owned()
+    }
+
+    /// Fails with exactly one line on standard error; returns it.
+    fn fails(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        one_error_line(self.run(args, env), args)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    async fn store(&self) -> Store {
+        Store::connect(&self.database_url).await.unwrap()
+    }
+}
+
+fn one_error_line(run: Run, args: &[&str]) -> String {
+    assert!(!run.ok, "{args:?} should fail; stdout: {}", run.stdout);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{args:?}: one error line expected: {:?}",
+        run.stderr
+    );
+    lines[0].to_owned()
+}
+
+fn new_key() -> String {
+    EncryptionKey::generate()
+        .unwrap()
+        .to_base64()
+        .expose_secret()
+        .to_owned()
+}
+
+#[test]
+fn tenant_commands() {
+    let cli = Cli::new();
+    let generated = cli.ok(&["tenant", "create", "--name", "Hotel Sofia"], &[]);
+    assert!(uuid::Uuid::parse_str(&generated).is_ok(), "{generated}");
+
+    let json: Value = serde_json::from_str(&cli.ok(
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "Hotel One",
+            "--id",
+            "hotel-1",
+            "--json",
+        ],
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"id": "hotel-1", "name": "Hotel One"})
+    );
+
+    let list: Value = serde_json::from_str(&cli.ok(&["tenant", "list", "--json"], &[])).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"hotel-1") && ids.contains(&generated.as_str()));
+    assert_eq!(cli.ok(&["tenant", "list"], &[]).lines().count(), 2);
+
+    let dup = cli.fails(&["tenant", "create", "--name", "X", "--id", "hotel-1"], &[]);
+    assert!(dup.contains("tenant 'hotel-1' already exists"), "{dup}");
+    let bad_id = cli.fails(&["tenant", "create", "--name", "X", "--id", "bad id"], &[]);
+    assert!(bad_id.contains("tenant id must be"), "{bad_id}");
+    let no_name = cli.fails(&["tenant", "create", "--name", " "], &[]);
+    assert!(no_name.contains("tenant name"), "{no_name}");
+
+    cli.ok(&["tenant", "delete", "hotel-1"], &[]);
+    let gone = cli.fails(&["tenant", "delete", "hotel-1"], &[]);
+    assert_eq!(gone, "error: tenant 'hotel-1' not found");
+}
+
+#[test]
+fn user_commands() {
+    let cli = Cli::new();
+    cli.ok(&["tenant", "create", "--name", "A", "--id", "a"], &[]);
+    cli.ok(&["tenant", "create", "--name", "B", "--id", "b"], &[]);
+    let id = cli.ok(
+        &["user", "create", "--tenant", "a", "--email", "maria@a.bg"],
+        &[],
+    );
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let json: Value = serde_json::from_str(&cli.ok(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "b",
+            "--email",
+            "ivan@b.bg",
+            "--json",
+        ],
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(json["tenant_id"], "b");
+    assert_eq!(json["email"], "ivan@b.bg");
+
+    let dup = cli.fails(
+        &["user", "create", "--tenant", "b", "--email", "Maria@A.bg"],
+        &[],
+    );
+    assert!(dup.contains("maria@a.bg already exists"), "{dup}");
+    let ghost = cli.fails(
+        &["user", "create", "--tenant", "ghost", "--email", "x@y.com"],
+        &[],
+    );
+    assert_eq!(ghost, "error: tenant 'ghost' not found");
+    let bad = cli.fails(
+        &["user", "create", "--tenant", "a", "--email", "not-an-email"],
+        &[],
+    );
+    assert!(bad.contains("e-mail address"), "{bad}");
+
+    let of_a: Value =
+        serde_json::from_str(&cli.ok(&["user", "list", "--tenant", "a", "--json"], &[])).unwrap();
+    assert_eq!(of_a.as_array().unwrap().len(), 1);
+    assert_eq!(of_a[0]["email"], "maria@a.bg");
+    assert_eq!(cli.ok(&["user", "list"], &[]).lines().count(), 2);
+    let unknown = cli.fails(&["user", "list", "--tenant", "ghost"], &[]);
+    assert_eq!(unknown, "error: tenant 'ghost' not found");
+}
+
+#[tokio::test]
+async fn api_key_set_never_echoes_the_value() {
+    const VALUE: &str = "sk_live_TOP-SECRET-value-42";
+    let cli = Cli::new();
+    let key = new_key();
+    let env = [("ENCRYPTION_KEY", key.as_str()), ("RUST_LOG", "trace")];
+    cli.ok(&["tenant", "create", "--name", "T", "--id", "t"], &[]);
+
+    let set = cli.run_with(
+        &[
+            "api-key",
+            "set",
+            "--tenant",
+            "t",
+            "--name",
+            "QUENDOO_API_KEY",
+        ],
+        &env,
+        &format!("{VALUE}\n"),
+    );
+    assert!(set.ok, "{}", set.stderr);
+    assert!(
+        set.stdout.contains("stored QUENDOO_API_KEY"),
+        "{}",
+        set.stdout
+    );
+    for shown in [
+        &set.stdout,
+        &set.stderr,
+        &cli.ok(&["api-key", "list", "--tenant", "t"], &env),
+        &cli.ok(&["api-key", "list", "--tenant", "t", "--json"], &env),
+    ] {
+        assert!(!shown.contains(VALUE), "value leaked: {shown}");
+    }
+    for file in ["cli.db", "cli.db-wal"] {
+        if let Ok(bytes) = std::fs::read(cli.path(file)) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(VALUE), "plaintext in {file}");
+        }
+    }
+
+    let listed: Value =
+        serde_json::from_str(&cli.ok(&["api-key", "list", "--tenant", "t", "--json"], &[]))
+            .unwrap();
+    assert_eq!(listed[0]["key_name"], "QUENDOO_API_KEY");
+    assert_eq!(listed[0]["is_active"], true);
+
+    // Stored exactly, without the trailing newline.
+    let cipher = Cipher::new(&EncryptionKey::from_base64(&key).unwrap(), &[]);
+    let secrets = SecretStore::new(cli.store().await, Arc::new(cipher));
+    let stored = secrets
+        .get(&"t".parse().unwrap(), KeyName::QuendooApiKey)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.expose_secret(), VALUE);
+}
+
+#[test]
+fn api_key_errors_and_delete() {
+    let cli = Cli::new();
+    let key = new_key();
+    let env = [("ENCRYPTION_KEY", key.as_str())];
+    cli.ok(&["tenant", "create", "--name", "T", "--id", "t"], &[]);
+    let set = |tenant: &str, name: &str, env: &[(&str, &str)], stdin: &str| {
+        cli.run_with(
+            &["api-key", "set", "--tenant", tenant, "--name", name],
+            env,
+            stdin,
+        )
+    };
+    let args = ["api-key", "set"];
+
+    for empty in ["", "\n", "   \n"] {
+        let line = one_error_line(set("t", "EMAIL_API_KEY", &env, empty), &args);
+        assert!(line.contains("empty"), "{line}");
+    }
+    let line = one_error_line(set("t", "OPENAI_KEY", &env, "v"), &args);
+    assert!(line.contains("unknown key name"), "{line}");
+    assert!(line.contains("QUENDOO_API_KEY, EMAIL_API_KEY, QUENDOO_AUTOMATION_BEARER"));
+    let line = one_error_line(set("ghost", "EMAIL_API_KEY", &env, "v"), &args);
+    assert_eq!(line, "error: tenant 'ghost' not found");
+
+    let line = one_error_line(set("t", "EMAIL_API_KEY", &[], "v"), &args);
+    assert!(line.contains("ENCRYPTION_KEY is not set"), "{line}");
+    assert!(line.contains("quendoo-mcp keygen"), "{line}");
+    let weak = [("ENCRYPTION_KEY", "c2hvcnQ=")];
+    let line = one_error_line(set("t", "EMAIL_API_KEY", &weak, "v"), &args);
+    assert!(
+        line.contains("ENCRYPTION_KEY must be base64 of exactly 32 bytes"),
+        "{line}"
+    );
+    assert!(!line.contains("c2hvcnQ="), "{line}");
+
+    assert!(set("t", "EMAIL_API_KEY", &env, "mail-key").ok);
+    // Listing and deleting need no key at all.
+    cli.ok(
+        &[
+            "api-key",
+            "delete",
+            "--tenant",
+            "t",
+            "--name",
+            "EMAIL_API_KEY",
+        ],
+        &[],
+    );
+    let again = cli.fails(
+        &[
+            "api-key",
+            "delete",
+            "--tenant",
+            "t",
+            "--name",
+            "EMAIL_API_KEY",
+        ],
+        &[],
+    );
+    assert_eq!(again, "error: tenant 't' has no active EMAIL_API_KEY");
+    let listed = cli.ok(&["api-key", "list", "--tenant", "t"], &[]);
+    assert!(listed.starts_with("EMAIL_API_KEY\tdeleted"), "{listed}");
+}
+
+#[tokio::test]
+async fn rotate_encryption_key_re_encrypts_everything() {
+    let cli = Cli::new();
+    let (old, new) = (new_key(), new_key());
+    cli.ok(&["tenant", "create", "--name", "T", "--id", "t"], &[]);
+    let set = cli.run_with(
+        &[
+            "api-key",
+            "set",
+            "--tenant",
+            "t",
+            "--name",
+            "QUENDOO_API_KEY",
+        ],
+        &[("ENCRYPTION_KEY", old.as_str())],
+        "pms-key",
+    );
+    assert!(set.ok, "{}", set.stderr);
+
+    let missing = cli.fails(&["rotate-encryption-key"], &[]);
+    assert!(missing.contains("ENCRYPTION_KEY"), "{missing}");
+    let out = cli.ok(
+        &["rotate-encryption-key"],
+        &[
+            ("ENCRYPTION_KEY", new.as_str()),
+            ("PREVIOUS_ENCRYPTION_KEYS", old.as_str()),
+        ],
+    );
+    assert!(out.contains("1 re-encrypted"), "{out}");
+
+    let only_new = Cipher::new(&EncryptionKey::from_base64(&new).unwrap(), &[]);
+    let secrets = SecretStore::new(cli.store().await, Arc::new(only_new));
+    let value = secrets
+        .get(&"t".parse().unwrap(), KeyName::QuendooApiKey)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(value.expose_secret(), "pms-key");
+
+    // Without the old key, nothing else can be decrypted: a clear failure.
+    let third = new_key();
+    let failed = cli.fails(
+        &["rotate-encryption-key"],
+        &[("ENCRYPTION_KEY", third.as_str())],
+    );
+    assert!(failed.contains("could not be decrypted"), "{failed}");
+    assert!(failed.contains("t/QUENDOO_API_KEY"), "{failed}");
+}
+
+#[test]
+fn token_command() {
+    let cli = Cli::new();
+    let env = [("JWT_SECRET", JWT_SECRET)];
+    cli.ok(&["tenant", "create", "--name", "A", "--id", "a"], &[]);
+    cli.ok(&["tenant", "create", "--name", "B", "--id", "b"], &[]);
+    let user = cli.ok(
+        &["user", "create", "--tenant", "a", "--email", "u@a.bg"],
+        &[],
+    );
+
+    let missing = cli.fails(&["token", "--tenant", "a"], &[]);
+    assert!(missing.contains("JWT_SECRET is not set"), "{missing}");
+    assert!(missing.contains("quendoo-mcp keygen"), "{missing}");
+    let short = cli.fails(&["token", "--tenant", "a"], &[("JWT_SECRET", "short")]);
+    assert!(short.contains("JWT_SECRET is too short"), "{short}");
+
+    let token = cli.ok(
+        &["token", "--tenant", "a", "--user", &user, "--ttl", "30m"],
+        &env,
+    );
+    let keys = JwtKeys::new(&JWT_SECRET.into(), None, None);
+    let claims = keys.verify(&token).unwrap();
+    assert_eq!(claims.tenant_id.as_str(), "a");
+    assert_eq!(claims.sub.as_deref(), Some(user.as_str()));
+    assert_eq!(claims.exp - claims.iat.unwrap(), 1800);
+    let default_ttl = keys
+        .verify(&cli.ok(&["token", "--tenant", "b"], &env))
+        .unwrap();
+    assert_eq!(default_ttl.exp - default_ttl.iat.unwrap(), 3600);
+    assert_eq!(default_ttl.sub, None);
+
+    let other = cli.fails(&["token", "--tenant", "b", "--user", &user], &env);
+    assert!(other.contains("is not a user of tenant 'b'"), "{other}");
+    let ghost = cli.fails(&["token", "--tenant", "ghost"], &env);
+    assert_eq!(ghost, "error: tenant 'ghost' not found");
+    let ttl = cli.fails(&["token", "--tenant", "a", "--ttl", "soon"], &env);
+    assert!(ttl.contains("duration"), "{ttl}");
+    let long = cli.fails(&["token", "--tenant", "a", "--ttl", "400d"], &env);
+    assert!(long.contains("at most 365d"), "{long}");
+}
+
+#[test]
+fn keygen_and_migrate() {
+    let cli = Cli::new();
+    let out = cli.ok(&["keygen"], &[]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let key = lines[0].strip_prefix("ENCRYPTION_KEY=").unwrap();
+    assert!(EncryptionKey::from_base64(key).is_ok());
+    let jwt = lines[1].strip_prefix("JWT_SECRET=").unwrap();
+    assert!(jwt.len() >= 32);
+    assert_ne!(cli.ok(&["keygen"], &[]), out);
+    assert!(!cli.path("cli.db").exists(), "keygen needs no database");
+
+    assert_eq!(cli.ok(&["migrate"], &[]), "database is up to date");
+    assert!(cli.path("cli.db").exists());
+    assert_eq!(cli.ok(&["migrate"], &[]), "database is up to date");
+}
+
+#[test]
+fn dev_mode_generates_private_secrets_once() {
+    let cli = Cli::new();
+    cli.ok(&["tenant", "create", "--name", "T", "--id", "t"], &[]);
+    let first = cli.ok(&["token", "--tenant", "t", "--dev"], &[]);
+    let file = cli.path(".quendoo-mcp/dev-secrets.json");
+    let secrets: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let jwt = secrets["jwt_secret"].as_str().unwrap();
+    let keys = JwtKeys::new(&jwt.into(), None, None);
+    assert!(keys.verify(&first).is_ok());
+    // Reused by later runs (the env form of the flag too).
+    let second = cli.ok(&["token", "--tenant", "t"], &[("QUENDOO_MCP_DEV", "true")]);
+    assert!(keys.verify(&second).is_ok());
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+    }
+}
+
+#[test]
+fn serve_refuses_to_start_half_configured() {
+    let cli = Cli::new();
+    let line = cli.fails(&["serve", "--port", "0"], &[("JWT_SECRET", JWT_SECRET)]);
+    assert!(line.contains("ENCRYPTION_KEY is not set"), "{line}");
+    let key = new_key();
+    let line = cli.fails(
+        &["serve", "--port", "0"],
+        &[("ENCRYPTION_KEY", key.as_str())],
+    );
+    assert!(line.contains("JWT_SECRET is not set"), "{line}");
+    assert!(!cli.path("cli.db").exists(), "nothing was started");
+}
+
+#[tokio::test]
+async fn serve_demo_answers_health() {
+    let cli = Cli::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = cli
+        .command(&["serve", "--demo", "--port", &port.to_string()], &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/health");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        if let Ok(response) = reqwest::get(&url).await {
+            assert_eq!(response.status(), 200);
+            break response.json::<Value>().await.unwrap();
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("serve --demo exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "serve --demo did not answer");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(body["status"], "healthy");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DEVELOPMENT SECRETS"), "{stderr}");
+    assert!(cli.path(".quendoo-mcp/dev-secrets.json").exists());
+}
+
+#[tokio::test]
+async fn cli_on_postgres() {
+    let db = TestDb::postgres().await;
+    let cli = Cli::on(&db.url);
+    cli.ok(
+        &["tenant", "create", "--name", "PG Hotel", "--id", "pg"],
+        &[],
+    );
+    cli.ok(
+        &["user", "create", "--tenant", "pg", "--email", "a@pg.bg"],
+        &[],
+    );
+    let dup = cli.fails(
+        &["user", "create", "--tenant", "pg", "--email", "a@pg.bg"],
+        &[],
+    );
+    assert!(dup.contains("already exists"), "{dup}");
+    let listed = cli.ok(&["tenant", "list"], &[]);
+    assert!(listed.starts_with("pg\tPG Hotel\t"), "{listed}");
+}

@@ -1,0 +1,451 @@
+use std::time::Duration;
+
+use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId};
+use quendoo_mcp::storage::{AuditEntry, Backend, StorageError, Store};
+
+on_both_backends!(
+    migrations_are_idempotent_and_ping_works,
+    tenants,
+    users,
+    api_keys_upsert_soft_delete_and_list,
+    api_key_lookup_by_hash,
+    rotation_support_replaces_only_unchanged_values,
+    connections_expire_and_count,
+    deleting_a_tenant_cascades,
+    audit_log,
+    closed_store_reports_database_errors,
+);
+
+fn tid(s: &str) -> TenantId {
+    s.parse().unwrap()
+}
+
+fn email(s: &str) -> EmailAddress {
+    s.parse().unwrap()
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+async fn migrations_are_idempotent_and_ping_works(store: Store) {
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+    assert!(matches!(
+        store.backend(),
+        Backend::Sqlite | Backend::Postgres
+    ));
+}
+
+async fn tenants(store: Store) {
+    let given = store
+        .create_tenant(Some(tid("hotel-a")), "Hotel A")
+        .await
+        .unwrap();
+    assert_eq!(given.id, tid("hotel-a"));
+    assert_eq!(given.name, "Hotel A");
+    let generated = store.create_tenant(None, "Hotel B").await.unwrap();
+    assert!(uuid::Uuid::parse_str(generated.id.as_str()).is_ok());
+
+    assert_eq!(
+        store.get_tenant(&given.id).await.unwrap(),
+        Some(given.clone())
+    );
+    assert_eq!(store.get_tenant(&tid("nope")).await.unwrap(), None);
+    let all = store.list_tenants().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&given) && all.contains(&generated));
+
+    let dup = store
+        .create_tenant(Some(tid("hotel-a")), "Again")
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StorageError::Conflict(_)), "{dup}");
+
+    let missing = store.require_tenant(&tid("nope")).await.unwrap_err();
+    assert_eq!(missing.to_string(), "tenant 'nope' not found");
+
+    assert!(store.delete_tenant(&given.id).await.unwrap());
+    assert!(!store.delete_tenant(&given.id).await.unwrap());
+    assert_eq!(store.list_tenants().await.unwrap(), vec![generated]);
+}
+
+async fn users(store: Store) {
+    let a = store.create_tenant(Some(tid("a")), "A").await.unwrap();
+    let b = store.create_tenant(Some(tid("b")), "B").await.unwrap();
+    let maria = store
+        .create_user(&a.id, &email("maria@hotel-a.bg"))
+        .await
+        .unwrap();
+    let ivan = store
+        .create_user(&b.id, &email("ivan@hotel-b.bg"))
+        .await
+        .unwrap();
+    assert_eq!(maria.tenant_id, a.id);
+    assert_eq!(maria.email.as_str(), "maria@hotel-a.bg");
+
+    let dup = store
+        .create_user(&b.id, &email("MARIA@hotel-a.bg"))
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StorageError::Conflict(_)), "{dup}");
+    assert!(dup.to_string().contains("already exists"));
+
+    let unknown = store
+        .create_user(&tid("ghost"), &email("x@y.com"))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.to_string(), "tenant 'ghost' not found");
+
+    assert_eq!(
+        store.list_users(Some(&a.id)).await.unwrap(),
+        vec![maria.clone()]
+    );
+    assert_eq!(store.list_users(None).await.unwrap().len(), 2);
+    assert_eq!(store.get_user(&ivan.id).await.unwrap(), Some(ivan));
+    let nobody: UserId = "nobody".parse().unwrap();
+    assert_eq!(store.get_user(&nobody).await.unwrap(), None);
+}
+
+async fn api_keys_upsert_soft_delete_and_list(store: Store) {
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    let first = store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.k.aaa", Some("hash-1"))
+        .await
+        .unwrap();
+    assert!(first.is_active);
+    store
+        .put_api_key(&t.id, KeyName::EmailApiKey, "v1.k.bbb", None)
+        .await
+        .unwrap();
+
+    let stored = store
+        .get_api_key(&t.id, KeyName::QuendooApiKey)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.encrypted_value, "v1.k.aaa");
+    assert_eq!(stored.lookup_hash.as_deref(), Some("hash-1"));
+    assert!(stored.is_active);
+
+    // Upsert: same row, new value, creation time kept.
+    let replaced = store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.k.ccc", Some("hash-2"))
+        .await
+        .unwrap();
+    assert_eq!(replaced.created_at, first.created_at);
+    assert!(replaced.updated_at >= first.updated_at);
+    let stored = store
+        .get_api_key(&t.id, KeyName::QuendooApiKey)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.encrypted_value, "v1.k.ccc");
+
+    let listed = store.list_api_keys(&t.id).await.unwrap();
+    let names: Vec<KeyName> = listed.iter().map(|k| k.key_name).collect();
+    assert_eq!(names, vec![KeyName::EmailApiKey, KeyName::QuendooApiKey]);
+    let json = serde_json::to_string(&listed).unwrap();
+    assert!(
+        !json.contains("v1.k."),
+        "listing must not carry values: {json}"
+    );
+
+    // Soft delete: gone for readers, still listed as inactive.
+    assert!(
+        store
+            .delete_api_key(&t.id, KeyName::QuendooApiKey)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_api_key(&t.id, KeyName::QuendooApiKey)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_api_key(&t.id, KeyName::QuendooAutomationBearer)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .get_api_key(&t.id, KeyName::QuendooApiKey)
+            .await
+            .unwrap(),
+        None
+    );
+    let listed = store.list_api_keys(&t.id).await.unwrap();
+    let quendoo = listed
+        .iter()
+        .find(|k| k.key_name == KeyName::QuendooApiKey)
+        .unwrap();
+    assert!(!quendoo.is_active);
+
+    // Setting again reactivates.
+    store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.k.ddd", None)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .get_api_key(&t.id, KeyName::QuendooApiKey)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let unknown = store
+        .put_api_key(&tid("ghost"), KeyName::EmailApiKey, "v1.k.x", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(unknown, StorageError::NotFound { .. }),
+        "{unknown}"
+    );
+}
+
+async fn api_key_lookup_by_hash(store: Store) {
+    let a = store.create_tenant(Some(tid("a")), "A").await.unwrap();
+    let b = store.create_tenant(Some(tid("b")), "B").await.unwrap();
+    store
+        .put_api_key(&a.id, KeyName::QuendooApiKey, "v1.k.a", Some("h-a"))
+        .await
+        .unwrap();
+    store
+        .put_api_key(&b.id, KeyName::QuendooApiKey, "v1.k.b", Some("h-b"))
+        .await
+        .unwrap();
+    let find = |hash: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .find_tenant_by_key_hash(KeyName::QuendooApiKey, hash)
+                .await
+        }
+    };
+    assert_eq!(find("h-a").await.unwrap(), Some(a.id.clone()));
+    assert_eq!(find("h-b").await.unwrap(), Some(b.id.clone()));
+    assert_eq!(find("h-x").await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_tenant_by_key_hash(KeyName::EmailApiKey, "h-a")
+            .await
+            .unwrap(),
+        None,
+        "the key name is part of the lookup"
+    );
+
+    // An inactive key is not found; two tenants sharing one is ambiguous.
+    store
+        .delete_api_key(&b.id, KeyName::QuendooApiKey)
+        .await
+        .unwrap();
+    assert_eq!(find("h-b").await.unwrap(), None);
+    store
+        .put_api_key(&b.id, KeyName::QuendooApiKey, "v1.k.b2", Some("h-a"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        find("h-a").await.unwrap_err(),
+        StorageError::Conflict(_)
+    ));
+}
+
+async fn rotation_support_replaces_only_unchanged_values(store: Store) {
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.old.a", Some("h1"))
+        .await
+        .unwrap();
+    store
+        .put_api_key(&t.id, KeyName::EmailApiKey, "v1.old.b", None)
+        .await
+        .unwrap();
+    store
+        .delete_api_key(&t.id, KeyName::EmailApiKey)
+        .await
+        .unwrap();
+
+    let all = store.all_stored_keys().await.unwrap();
+    assert_eq!(all.len(), 2, "inactive values are rotated too");
+    let quendoo = all
+        .iter()
+        .find(|k| k.key_name == KeyName::QuendooApiKey)
+        .unwrap();
+    let before = quendoo.updated_at;
+
+    assert!(
+        store
+            .replace_encrypted_value(quendoo, "v1.new.a", Some("h2"))
+            .await
+            .unwrap()
+    );
+    let now = store
+        .get_api_key(&t.id, KeyName::QuendooApiKey)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.encrypted_value, "v1.new.a");
+    assert_eq!(now.lookup_hash.as_deref(), Some("h2"));
+    assert_eq!(now.updated_at, before, "re-encryption is not a new secret");
+
+    // A stale snapshot does not overwrite a newer value.
+    assert!(
+        !store
+            .replace_encrypted_value(quendoo, "v1.new.zzz", None)
+            .await
+            .unwrap()
+    );
+}
+
+async fn connections_expire_and_count(store: Store) {
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    let c = store.create_connection(&t.id).await.unwrap();
+    assert_eq!(c.tenant_id, t.id);
+    assert_eq!(c.tool_calls, 0);
+    assert_eq!(store.count_active_connections(HOUR).await.unwrap(), 1);
+
+    let used = store.use_connection(&c.id, HOUR).await.unwrap().unwrap();
+    assert_eq!(used.tool_calls, 1);
+    assert_eq!(used.tenant_id, t.id);
+    assert!(used.last_used_at >= c.last_used_at);
+    let used = store.use_connection(&c.id, HOUR).await.unwrap().unwrap();
+    assert_eq!(used.tool_calls, 2);
+    assert_eq!(
+        store
+            .get_connection(&c.id, HOUR)
+            .await
+            .unwrap()
+            .unwrap()
+            .tool_calls,
+        2
+    );
+
+    let unknown = ConnectionId::generate();
+    assert_eq!(store.use_connection(&unknown, HOUR).await.unwrap(), None);
+    assert!(matches!(
+        store.create_connection(&tid("ghost")).await.unwrap_err(),
+        StorageError::NotFound { .. }
+    ));
+
+    // Idle longer than the TTL: no longer usable, counted or returned.
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let short = Duration::from_millis(10);
+    assert_eq!(store.use_connection(&c.id, short).await.unwrap(), None);
+    assert_eq!(store.get_connection(&c.id, short).await.unwrap(), None);
+    assert_eq!(store.count_active_connections(short).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .get_connection(&c.id, HOUR)
+            .await
+            .unwrap()
+            .unwrap()
+            .tool_calls,
+        2,
+        "a refused use does not count"
+    );
+
+    let fresh = store.create_connection(&t.id).await.unwrap();
+    assert_eq!(store.purge_expired_connections(short).await.unwrap(), 1);
+    assert_eq!(store.get_connection(&c.id, HOUR).await.unwrap(), None);
+    assert_eq!(store.count_active_connections(HOUR).await.unwrap(), 1);
+
+    assert!(store.delete_connection(&fresh.id).await.unwrap());
+    assert!(!store.delete_connection(&fresh.id).await.unwrap());
+    assert_eq!(store.count_active_connections(HOUR).await.unwrap(), 0);
+}
+
+async fn deleting_a_tenant_cascades(store: Store) {
+    let t = store
+        .create_tenant(Some(tid("gone")), "Gone")
+        .await
+        .unwrap();
+    let keep = store
+        .create_tenant(Some(tid("kept")), "Kept")
+        .await
+        .unwrap();
+    store
+        .create_user(&t.id, &email("a@gone.com"))
+        .await
+        .unwrap();
+    store
+        .create_user(&keep.id, &email("b@kept.com"))
+        .await
+        .unwrap();
+    store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.k.x", Some("h"))
+        .await
+        .unwrap();
+    let c = store.create_connection(&t.id).await.unwrap();
+    store
+        .record_audit(&AuditEntry {
+            tenant_id: t.id.clone(),
+            user_id: None,
+            tool: "get_bookings".into(),
+            outcome: "success".into(),
+            duration_ms: 5,
+            args_digest: "d".into(),
+        })
+        .await
+        .unwrap();
+
+    assert!(store.delete_tenant(&t.id).await.unwrap());
+    assert!(store.list_users(Some(&t.id)).await.unwrap().is_empty());
+    assert_eq!(store.list_users(None).await.unwrap().len(), 1);
+    assert!(store.list_api_keys(&t.id).await.unwrap().is_empty());
+    assert!(store.all_stored_keys().await.unwrap().is_empty());
+    assert_eq!(store.get_connection(&c.id, HOUR).await.unwrap(), None);
+    assert_eq!(
+        store.recent_audit(&t.id, 10).await.unwrap().len(),
+        1,
+        "the audit trail outlives the tenant"
+    );
+    // The e-mail address is free again.
+    store
+        .create_user(&keep.id, &email("a@gone.com"))
+        .await
+        .unwrap();
+}
+
+async fn audit_log(store: Store) {
+    let t = tid("t");
+    let user: UserId = "u1".parse().unwrap();
+    for (i, tool) in ["get_bookings", "ack_booking", "get_availability"]
+        .iter()
+        .enumerate()
+    {
+        store
+            .record_audit(&AuditEntry {
+                tenant_id: t.clone(),
+                user_id: (i == 1).then(|| user.clone()),
+                tool: (*tool).into(),
+                outcome: if i == 2 { "error" } else { "success" }.into(),
+                duration_ms: i as i64 * 10,
+                args_digest: format!("digest-{i}"),
+            })
+            .await
+            .unwrap();
+    }
+    let recent = store.recent_audit(&t, 2).await.unwrap();
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0].tool, "get_availability");
+    assert_eq!(recent[0].outcome, "error");
+    assert_eq!(recent[0].duration_ms, 20);
+    assert_eq!(recent[1].user_id.as_ref(), Some(&user));
+    assert_eq!(recent[1].args_digest, "digest-1");
+    assert!(
+        store
+            .recent_audit(&tid("other"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn closed_store_reports_database_errors(store: Store) {
+    store.close().await;
+    let err = store.ping().await.unwrap_err();
+    assert!(matches!(err, StorageError::Database { .. }), "{err}");
+    assert!(store.count_active_connections(HOUR).await.is_err());
+}
