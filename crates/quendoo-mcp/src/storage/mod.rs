@@ -17,7 +17,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{AnyPool, ConnectOptions, Connection as _};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection as _};
 
 pub use api_keys::{KeyInfo, StoredKey};
 pub use audit::{AuditEntry, AuditRecord};
@@ -78,8 +78,16 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StorageError> {
         let backend = Backend::from_url(url)?;
         install_default_drivers();
-        if backend == Backend::Sqlite {
-            prepare_sqlite_file(url).await?;
+        match backend {
+            Backend::Sqlite => prepare_sqlite_file(url).await?,
+            // One direct attempt first: a pool that cannot connect only says
+            // "timed out", this says why (refused, unknown role, ...).
+            Backend::Postgres => AnyConnection::connect(url)
+                .await
+                .map_err(db_error("connecting to the database"))?
+                .close()
+                .await
+                .map_err(db_error("connecting to the database"))?,
         }
         let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)

@@ -544,3 +544,27 @@ async fn cli_on_postgres() {
     let listed = cli.ok(&["tenant", "list"], &[]);
     assert!(listed.starts_with("pg\tPG Hotel\t"), "{listed}");
 }
+
+#[test]
+fn settings_come_from_a_dotenv_file() {
+    let cli = Cli::new();
+    cli.ok(&["tenant", "create", "--name", "T", "--id", "t"], &[]);
+    std::fs::write(cli.path(".env"), format!("JWT_SECRET={JWT_SECRET}\n")).unwrap();
+    let token = cli.ok(&["token", "--tenant", "t"], &[]);
+    assert!(
+        JwtKeys::new(&JWT_SECRET.into(), None, None)
+            .verify(&token)
+            .is_ok()
+    );
+}
+
+#[test]
+fn database_errors_never_show_the_password() {
+    let cli = Cli::on("postgres://app:hunter2@127.0.0.1:1/quendoo");
+    let line = cli.fails(&["tenant", "list"], &[]);
+    assert!(
+        line.contains("postgres://app:***@127.0.0.1:1/quendoo"),
+        "{line}"
+    );
+    assert!(!line.contains("hunter2"), "{line}");
+}
