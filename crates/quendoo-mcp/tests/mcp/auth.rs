@@ -1,0 +1,165 @@
+//! The HTTP edge of `/mcp`: tokens (none, expired, badly signed, `alg:
+//! none`, unknown tenant) get 401 with the OAuth challenge, a foreign Origin
+//! or Host gets 403, an oversized body 413; the RFC 9728 metadata is served.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use jsonwebtoken::{EncodingKey, Header, encode};
+use serde_json::{Value, json};
+
+use crate::app::{JWT_SECRET, TestApp};
+
+on_both_backends!(
+    bad_tokens_get_401_with_a_challenge,
+    origin_host_and_size_limits,
+    metadata_is_published
+);
+
+fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}})
+}
+
+async fn post(
+    app: &TestApp,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: String,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .header("Accept", "application/json, text/event-stream")
+        .header("Content-Type", "application/json")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+fn signed(claims: Value, secret: &str) -> String {
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn bad_tokens_get_401_with_a_challenge(app: TestApp) {
+    let hotel = app.hotel("Tokens").await;
+    let now = Utc::now().timestamp();
+    let tenant = hotel.tenant.to_string();
+    let unsigned = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(json!({"tenantId": tenant, "exp": now + 600}).to_string())
+    );
+    let cases = [
+        ("none", None),
+        (
+            "expired",
+            Some(signed(
+                json!({"tenantId": tenant, "iat": now - 7200, "exp": now - 3600}),
+                JWT_SECRET,
+            )),
+        ),
+        (
+            "wrong signature",
+            Some(signed(
+                json!({"tenantId": tenant, "exp": now + 600}),
+                "another-secret-of-at-least-32-bytes!!",
+            )),
+        ),
+        ("alg none", Some(unsigned)),
+        (
+            "no exp",
+            Some(signed(json!({"tenantId": tenant}), JWT_SECRET)),
+        ),
+        (
+            "unknown tenant",
+            Some(signed(
+                json!({"tenantId": "no-such-hotel", "exp": now + 600}),
+                JWT_SECRET,
+            )),
+        ),
+        ("garbage", Some("not.a.jwt".to_owned())),
+    ];
+    for (case, token) in cases {
+        let response = post(&app, token.as_deref(), &[], initialize().to_string()).await;
+        assert_eq!(response.status(), 401, "{case}");
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            challenge.starts_with("Bearer resource_metadata=\""),
+            "{case}: {challenge}"
+        );
+        assert!(
+            challenge.contains("/.well-known/oauth-protected-resource/mcp"),
+            "{challenge}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert!(body["detail"].is_string(), "{case}: {body}");
+    }
+    let good = post(&app, Some(&hotel.token), &[], initialize().to_string()).await;
+    assert_eq!(good.status(), 200);
+    let body: Value = good.json().await.unwrap();
+    assert_eq!(body["result"]["protocolVersion"], "2025-06-18");
+}
+
+async fn origin_host_and_size_limits(app: TestApp) {
+    let hotel = app.hotel("Edge").await;
+    let token = Some(hotel.token.as_str());
+    let foreign = post(
+        &app,
+        token,
+        &[("Origin", "https://evil.example")],
+        initialize().to_string(),
+    )
+    .await;
+    assert_eq!(foreign.status(), 403);
+    let rebound = post(
+        &app,
+        token,
+        &[("Host", "evil.example")],
+        initialize().to_string(),
+    )
+    .await;
+    assert_eq!(rebound.status(), 403);
+    let local = post(
+        &app,
+        token,
+        &[("Origin", "http://localhost:6274")],
+        initialize().to_string(),
+    )
+    .await;
+    assert_eq!(local.status(), 200);
+    let huge = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "send_quendoo_email",
+        "arguments": {"to": "a@b.example", "subject": "s", "message": "x".repeat(2 * 1024 * 1024)}}});
+    let response = post(&app, token, &[], huge.to_string()).await;
+    assert_eq!(response.status(), 413);
+    assert!(app.sim.outbox().is_empty());
+}
+
+async fn metadata_is_published(app: TestApp) {
+    for path in [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let document: Value = reqwest::get(app.url(path))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(document["resource"], app.url("/mcp"), "{path}");
+        assert_eq!(document["bearer_methods_supported"], json!(["header"]));
+    }
+}

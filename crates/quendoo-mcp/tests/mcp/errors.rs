@@ -1,0 +1,191 @@
+//! Bad arguments, missing credentials and every upstream failure kind come
+//! back as `isError` results that say what to do, with no secret in them.
+
+use quendoo_mcp::domain::KeyName;
+use quendoo_sim::{Fault, FaultBody};
+use serde_json::json;
+
+use crate::{app::TestApp, call, connect, failure};
+
+on_both_backends!(
+    bad_arguments_are_refused_before_any_upstream_call,
+    a_hotel_without_keys_is_told_how_to_add_them,
+    upstream_failures_are_explained,
+    unknown_tools_are_protocol_errors,
+);
+
+async fn bad_arguments_are_refused_before_any_upstream_call(app: TestApp) {
+    let hotel = app.hotel("Validation").await;
+    let client = connect(&app, &hotel.token).await;
+    app.sim.clear_requests();
+    let cases = [
+        (
+            "get_availability",
+            json!({"date_from": "2026-02-30", "date_to": "2026-03-01", "sysres": "qdo"}),
+            "date_from",
+        ),
+        (
+            "get_availability",
+            json!({"date_from": "2026-03-10", "date_to": "2026-03-01", "sysres": "qdo"}),
+            "date_to",
+        ),
+        (
+            "get_availability",
+            json!({"date_from": "2026-03-01", "date_to": "2026-03-02", "sysres": "web"}),
+            "sysres",
+        ),
+        (
+            "get_booking_offers",
+            json!({"date_from": "2026-03-01", "nights": 61, "guests": [{"adults": 2}]}),
+            "nights",
+        ),
+        (
+            "get_booking_offers",
+            json!({"date_from": "2026-03-01", "nights": 2, "guests": []}),
+            "guests",
+        ),
+        (
+            "get_booking_offers",
+            json!({"date_from": "2026-03-01", "nights": 2, "guests": [{"adults": 2, "children_by_ages": [18]}]}),
+            "children_by_ages",
+        ),
+        ("get_bookings", json!({"limit": 500}), "limit"),
+        (
+            "update_availability",
+            json!({"values": [{"date": "2026-03-01", "avail": 2}]}),
+            "room_id",
+        ),
+        (
+            "send_quendoo_email",
+            json!({"to": "nobody", "subject": "s", "message": "m"}),
+            "to",
+        ),
+        (
+            "make_call",
+            json!({"phone": "call me", "message": "m", "language": "en-US"}),
+            "phone",
+        ),
+        ("ack_booking", json!({}), "revision_id"),
+    ];
+    for (tool, arguments, field) in cases {
+        let text = failure(call(&client, tool, arguments.clone()).await);
+        assert!(text.contains(field), "{tool} {arguments}: {text}");
+    }
+    assert!(
+        app.sim.requests().is_empty(),
+        "no upstream call for bad arguments"
+    );
+    client.cancel().await.ok();
+}
+
+async fn a_hotel_without_keys_is_told_how_to_add_them(app: TestApp) {
+    let hotel = app.hotel_without_keys("No keys").await;
+    let client = connect(&app, &hotel.token).await;
+    let text = failure(call(&client, "get_bookings", json!({})).await);
+    assert!(
+        text.contains("QUENDOO_API_KEY") && text.contains("/admin/api-keys"),
+        "{text}"
+    );
+    app.state
+        .secrets
+        .set(
+            &hotel.tenant,
+            KeyName::QuendooApiKey,
+            &hotel.spec.api_key.clone().into(),
+        )
+        .await
+        .unwrap();
+    let text = failure(
+        call(
+            &client,
+            "send_quendoo_email",
+            json!({"to": "a@b.example", "subject": "s", "message": "m"}),
+        )
+        .await,
+    );
+    assert!(text.contains("EMAIL_API_KEY"), "{text}");
+    client.cancel().await.ok();
+}
+
+async fn upstream_failures_are_explained(app: TestApp) {
+    let hotel = app.hotel("Faults").await;
+    let client = connect(&app, &hotel.token).await;
+    let key = Some(hotel.spec.api_key.clone());
+    let cases: [(Fault, &[&str]); 6] = [
+        (
+            Fault {
+                status: Some(401),
+                ..Fault::default()
+            },
+            &["rejected", "QUENDOO_API_KEY", "/admin/api-keys"],
+        ),
+        (
+            Fault {
+                status: Some(400),
+                ..Fault::default()
+            },
+            &["refused the request", "HTTP 400"],
+        ),
+        (
+            Fault {
+                status: Some(503),
+                ..Fault::default()
+            },
+            &["unavailable", "503"],
+        ),
+        (
+            Fault {
+                status: Some(429),
+                retry_after: Some(0),
+                ..Fault::default()
+            },
+            &["rate limiting"],
+        ),
+        (
+            Fault {
+                hang: true,
+                ..Fault::default()
+            },
+            &["did not answer", "3.0 s"],
+        ),
+        (
+            Fault {
+                body: Some(FaultBody::Malformed),
+                ..Fault::default()
+            },
+            &["expected JSON"],
+        ),
+    ];
+    for (fault, expected) in cases {
+        app.sim.clear_faults();
+        app.sim.set_fault(Fault {
+            api_key: key.clone(),
+            ..fault.clone()
+        });
+        let text = failure(call(&client, "get_bookings", json!({})).await);
+        for phrase in expected {
+            assert!(
+                text.contains(phrase),
+                "{fault:?}: `{phrase}` missing from: {text}"
+            );
+        }
+        assert!(
+            !text.contains(&hotel.spec.api_key),
+            "the key leaked: {text}"
+        );
+    }
+    app.sim.clear_faults();
+    client.cancel().await.ok();
+}
+
+async fn unknown_tools_are_protocol_errors(app: TestApp) {
+    let hotel = app.hotel("Unknown").await;
+    let client = connect(&app, &hotel.token).await;
+    let error = client
+        .call_tool(rmcp::model::CallToolRequestParams::new("drop_all_bookings"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("drop_all_bookings"), "{error}");
+    client.cancel().await.ok();
+}

@@ -1,0 +1,104 @@
+//! `/mcp` end to end: the official SDK's client over Streamable HTTP, the
+//! server, a real database (SQLite and PostgreSQL) and the PMS simulator.
+
+#[path = "../support/app.rs"]
+mod app;
+#[path = "../support/mod.rs"]
+mod support;
+
+use rmcp::{
+    RoleClient, ServiceExt,
+    model::{CallToolRequestParams, CallToolResult},
+    service::RunningService,
+    transport::{
+        StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
+    },
+};
+use serde_json::Value;
+
+use app::TestApp;
+
+/// Runs each `async fn name(app: TestApp)` of the calling module on a server
+/// over a fresh SQLite file and over a fresh PostgreSQL database.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::app::TestApp::spawn(crate::support::TestDb::sqlite().await).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::app::TestApp::spawn(crate::support::TestDb::postgres().await).await).await;
+                }
+            )*
+        }
+    };
+}
+
+pub type Client = RunningService<RoleClient, ()>;
+
+/// An MCP client session as `token`'s bearer.
+pub async fn connect(app: &TestApp, token: &str) -> Client {
+    let config = StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(token);
+    ().serve(StreamableHttpClientTransport::from_config(config))
+        .await
+        .expect("MCP session")
+}
+
+pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
+    let Value::Object(arguments) = arguments else {
+        panic!("arguments must be an object")
+    };
+    client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
+        .await
+        .expect("tools/call")
+}
+
+/// The structured result of a successful call.
+pub fn ok(result: CallToolResult) -> Value {
+    assert_ne!(
+        result.is_error,
+        Some(true),
+        "tool failed: {}",
+        text(&result)
+    );
+    let structured = result
+        .structured_content
+        .clone()
+        .expect("structuredContent");
+    let echoed: Value = serde_json::from_str(&text(&result)).expect("text block is the JSON");
+    assert_eq!(echoed, structured);
+    structured
+}
+
+/// The text of a failed call.
+pub fn failure(result: CallToolResult) -> String {
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "expected isError: {}",
+        text(&result)
+    );
+    text(&result)
+}
+
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|block| block.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+mod auth;
+mod errors;
+mod isolation;
+mod tools;

@@ -1,0 +1,134 @@
+//! A running server, its database and the PMS simulator, for end-to-end
+//! tests over real sockets. Include after `mod.rs`:
+//! `#[path = "../support/app.rs"] mod app;` (it uses `crate::support`).
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::{net::SocketAddr, time::Duration};
+
+use quendoo_mcp::{
+    app::{AppState, Application},
+    auth::JwtKeys,
+    config::{ServeArgs, Settings},
+    crypto::{Cipher, EncryptionKey},
+    domain::{KeyName, TenantId},
+};
+use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
+use secrecy::SecretString;
+
+use crate::support::TestDb;
+
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+
+/// One hotel: a tenant here, a property in the simulator, and a token.
+#[derive(Clone, Debug)]
+pub struct Hotel {
+    pub tenant: TenantId,
+    pub spec: PropertySpec,
+    pub token: String,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub sim: RunningSim,
+    pub db: TestDb,
+}
+
+/// How a test wants the server configured, beyond the defaults.
+pub type Tweak = fn(&mut ServeArgs);
+
+impl TestApp {
+    pub async fn spawn(db: TestDb) -> TestApp {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    pub async fn spawn_with(db: TestDb, tweak: Tweak) -> TestApp {
+        let sim = RunningSim::start(SimConfig::default(), "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("simulator");
+        let mut serve = ServeArgs {
+            port: 0,
+            quendoo_base_url: sim.pms_base_url(),
+            quendoo_email_url: Some(sim.email_base_url()),
+            quendoo_automation_url: Some(sim.automation_base_url()),
+            quendoo_request_timeout: Duration::from_secs(3),
+            ..ServeArgs::default()
+        };
+        tweak(&mut serve);
+        let settings = Settings {
+            serve,
+            database_url: db.url.clone().into(),
+            cipher: Cipher::new(&EncryptionKey::generate().unwrap(), &[]),
+            jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
+        };
+        let app = Application::build(settings).await.expect("application");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            base: format!("http://{addr}"),
+            addr,
+            state,
+            sim,
+            db,
+        }
+    }
+
+    /// A hotel with all three credentials stored, reachable in the simulator.
+    pub async fn hotel(&self, name: &str) -> Hotel {
+        let hotel = self.hotel_without_keys(name).await;
+        for (key_name, value) in [
+            (KeyName::QuendooApiKey, &hotel.spec.api_key),
+            (KeyName::EmailApiKey, &hotel.spec.email_bearer),
+            (
+                KeyName::QuendooAutomationBearer,
+                &hotel.spec.automation_bearer,
+            ),
+        ] {
+            self.state
+                .secrets
+                .set(&hotel.tenant, key_name, &SecretString::from(value.clone()))
+                .await
+                .expect("store secret");
+        }
+        hotel
+    }
+
+    /// A tenant and a simulator property, but no credential stored yet.
+    pub async fn hotel_without_keys(&self, name: &str) -> Hotel {
+        let tenant = self
+            .state
+            .store
+            .create_tenant(None, name)
+            .await
+            .expect("tenant")
+            .id;
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let spec = PropertySpec {
+            api_key: format!("pms-{unique}"),
+            email_bearer: format!("email-{unique}"),
+            automation_bearer: format!("call-{unique}"),
+        };
+        self.sim.add_property(spec.clone());
+        let token = self.token_for(&tenant);
+        Hotel {
+            tenant,
+            spec,
+            token,
+        }
+    }
+
+    pub fn token_for(&self, tenant: &TenantId) -> String {
+        self.state
+            .auth
+            .jwt()
+            .issue(tenant, None, Duration::from_secs(3600))
+            .expect("token")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
