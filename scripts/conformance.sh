@@ -6,6 +6,7 @@
 #
 # Needs the Rust toolchain and npm; installs Node 22 and the suite into
 # target/conformance (npm registry only). Usage: scripts/conformance.sh
+# (QUENDOO_MCP_BIN=path uses an already built binary instead of building one).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,12 +22,16 @@ if [ ! -x "$work/node_modules/.bin/conformance" ] || [ ! -x "$work/node_modules/
 fi
 export PATH="$work/node_modules/.bin:$PATH"
 
-cargo build --release --quiet --bin quendoo-mcp
+bin=${QUENDOO_MCP_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --quiet --bin quendoo-mcp
+  bin="${CARGO_TARGET_DIR:-$root/target}/debug/quendoo-mcp"
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 db="$work/conformance.db"
 rm -f "$db" "$db-shm" "$db-wal"
 
-"$root/target/release/quendoo-mcp" --dev serve --demo --insecure-tenant demo-hotel \
+"$bin" --dev serve --demo --insecure-tenant demo-hotel \
   --host 127.0.0.1 --port "$port" --database-url "sqlite://$db" >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -45,5 +50,5 @@ for scenario in "${scenarios[@]}"; do
     echo "conformance: $scenario FAILED"; cat "$work/$scenario.log"; failed=$((failed + 1))
   fi
 done
-echo "conformance: $(( ${#scenarios[@]} - failed )) passed, $failed failed"
+echo "conformance: $failed of ${#scenarios[@]} scenarios failed"
 [ "$failed" -eq 0 ]

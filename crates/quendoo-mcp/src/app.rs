@@ -13,6 +13,8 @@ use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::{ServeArgs, Settings};
+use crate::demo::Demo;
+use crate::domain::TenantId;
 use crate::executor::Executor;
 use crate::http;
 use crate::http::host_guard::HostGuard;
@@ -33,13 +35,15 @@ pub struct AppState {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// In demo mode, the simulator (kept running with the server) and the demo hotel.
+    demo: Option<(Demo, TenantId)>,
 }
 
 impl Application {
     /// Connects to and migrates the database, then binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let Settings {
-            serve,
+            mut serve,
             database_url,
             cipher,
             jwt,
@@ -49,6 +53,19 @@ impl Application {
             .await
             .with_context(|| format!("cannot open the database {}", redact_database_url(url)))?;
         store.migrate().await?;
+        let demo = if serve.demo {
+            Some(Demo::start(&mut serve).await?)
+        } else {
+            None
+        };
+        let secrets = SecretStore::new(store.clone(), Arc::new(cipher));
+        let demo = match demo {
+            Some(demo) => {
+                let tenant = demo.provision(&store, &secrets).await?;
+                Some((demo, tenant))
+            }
+            None => None,
+        };
         if let Some(tenant) = &serve.insecure_tenant {
             anyhow::ensure!(
                 serve.host.is_loopback(),
@@ -61,7 +78,6 @@ impl Application {
             tracing::warn!(%tenant, "authentication is OFF: every request acts for this tenant (testing only)");
         }
         let client = QuendooClient::new(client_config(&serve)?)?;
-        let secrets = SecretStore::new(store.clone(), Arc::new(cipher));
         let addr = SocketAddr::new(serve.host, serve.port);
         let listener = TcpListener::bind(addr)
             .await
@@ -74,7 +90,11 @@ impl Application {
             store,
             config: Arc::new(serve),
         };
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            demo,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -92,6 +112,14 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// In demo mode, the welcome text with a token and client setups.
+    pub fn demo_welcome(&self) -> anyhow::Result<Option<String>> {
+        self.demo
+            .as_ref()
+            .map(|(demo, tenant)| demo.welcome(self.local_addr(), self.state.auth.jwt(), tenant))
+            .transpose()
     }
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.

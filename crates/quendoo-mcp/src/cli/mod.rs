@@ -88,6 +88,10 @@ async fn serve(global: &GlobalArgs, serve: ServeArgs) -> anyhow::Result<()> {
         serve,
     };
     let app = Application::build(settings).await?;
+    if let Some(welcome) = app.demo_welcome()? {
+        // Standard output, not the log: the token is for the person at the terminal.
+        println!("{welcome}");
+    }
     tracing::info!(
         address = %app.local_addr(),
         database = %redact_database_url(global.database_url.expose_secret()),

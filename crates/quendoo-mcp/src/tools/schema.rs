@@ -26,7 +26,30 @@ pub fn schema_for<T: JsonSchema>() -> Arc<JsonObject> {
     object.remove("$schema");
     object.remove("title");
     object.insert("type".into(), Value::String("object".into()));
+    object.values_mut().for_each(drop_rust_number_formats);
     Arc::new(object)
+}
+
+/// schemars names Rust's integer widths (`uint32`, `int64`, ...) as formats,
+/// which JSON Schema does not define and validators warn about; the ranges
+/// that matter are stated with minimum/maximum instead.
+fn drop_rust_number_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let rust_number = object
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| {
+                    f.starts_with("int") || f.starts_with("uint") || f == "float" || f == "double"
+                });
+            if rust_number {
+                object.remove("format");
+            }
+            object.values_mut().for_each(drop_rust_number_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_rust_number_formats),
+        _ => {}
+    }
 }
 
 /// Checks arguments against a tool's input schema.

@@ -1,0 +1,109 @@
+//! Demo mode (`serve --demo`): the built-in PMS simulator started in-process
+//! as the PMS, a demo hotel holding the simulator's keys, and a welcome text
+//! with a token and ready-to-paste client setups. A newcomer can list and
+//! call every tool a minute after `cargo run`.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
+use secrecy::SecretString;
+
+use crate::{
+    auth::JwtKeys,
+    config::ServeArgs,
+    domain::{KeyName, TenantId},
+    secrets::SecretStore,
+    storage::Store,
+};
+
+pub const DEMO_TENANT: &str = "demo-hotel";
+const DEMO_TOKEN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+pub struct Demo {
+    sim: RunningSim,
+    property: PropertySpec,
+}
+
+impl Demo {
+    /// Starts the simulator on a free loopback port and points `serve` at it.
+    pub async fn start(serve: &mut ServeArgs) -> anyhow::Result<Demo> {
+        let sim = RunningSim::start(SimConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .context("cannot start the PMS simulator")?;
+        let property = sim.demo_property();
+        serve.quendoo_base_url = sim.pms_base_url();
+        serve.quendoo_email_url = Some(sim.email_base_url());
+        serve.quendoo_automation_url = Some(sim.automation_base_url());
+        Ok(Demo { sim, property })
+    }
+
+    /// The demo hotel, holding this run's simulator credentials (the
+    /// simulator's keys are new each run, so they are stored again).
+    pub async fn provision(
+        &self,
+        store: &Store,
+        secrets: &SecretStore,
+    ) -> anyhow::Result<TenantId> {
+        let tenant: TenantId = DEMO_TENANT.parse()?;
+        if store.get_tenant(&tenant).await?.is_none() {
+            store
+                .create_tenant(Some(tenant.clone()), "Demo Hotel (simulated PMS)")
+                .await?;
+        }
+        for (name, value) in [
+            (KeyName::QuendooApiKey, &self.property.api_key),
+            (KeyName::EmailApiKey, &self.property.email_bearer),
+            (
+                KeyName::QuendooAutomationBearer,
+                &self.property.automation_bearer,
+            ),
+        ] {
+            secrets
+                .set(&tenant, name, &SecretString::from(value.clone()))
+                .await?;
+        }
+        Ok(tenant)
+    }
+
+    /// What the operator reads on standard output once the server listens.
+    pub fn welcome(
+        &self,
+        addr: SocketAddr,
+        jwt: &JwtKeys,
+        tenant: &TenantId,
+    ) -> anyhow::Result<String> {
+        let token = jwt.issue(tenant, None, DEMO_TOKEN_TTL)?;
+        let host = if addr.ip().is_unspecified() {
+            format!("127.0.0.1:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
+        let url = format!("http://{host}/mcp");
+        let pms = self.sim.pms_base_url();
+        Ok(format!(
+            r#"
+Quendoo MCP server: demo mode
+  PMS:          the built-in simulator at {pms}
+  Hotel:        tenant "{tenant}" with the simulator's keys stored encrypted
+  MCP endpoint: {url}   (Streamable HTTP)
+  Bearer token: {token}
+                (valid 7 days; signed with the local development secret)
+
+List the tools with the MCP Inspector:
+  npx @modelcontextprotocol/inspector --cli {url} --transport http --header "Authorization: Bearer {token}" --method tools/list
+
+Call one:
+  npx @modelcontextprotocol/inspector --cli {url} --transport http --header "Authorization: Bearer {token}" --method tools/call --tool-name get_property_settings
+
+Claude Code:
+  claude mcp add --transport http quendoo {url} --header "Authorization: Bearer {token}"
+
+Claude Desktop (claude_desktop_config.json, through mcp-remote):
+  {{"mcpServers": {{"quendoo": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}", "--header", "Authorization: Bearer {token}"]}}}}}}
+
+Stop with Ctrl-C.
+"#
+        ))
+    }
+}
