@@ -101,4 +101,5 @@ pub fn text(result: &CallToolResult) -> String {
 mod auth;
 mod errors;
 mod isolation;
+mod logs;
 mod tools;
