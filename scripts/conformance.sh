@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite's server scenarios that apply to a
-# real server against a loopback-only instance of quendoo-mcp whose bearer
+# real server, then the official Python SDK as a client (scripts/python_client.py),
+# against a loopback-only instance of quendoo-mcp whose bearer
 # authentication is switched off (the suite cannot send auth headers): every
 # request acts for one named demo tenant, backed by the built-in simulator.
 #
-# Needs the Rust toolchain and npm; installs Node 22 and the suite into
-# target/conformance (npm registry only). Usage: scripts/conformance.sh
+# Needs the Rust toolchain, npm and python3; installs Node 22 and the suite,
+# and a venv with the Python SDK, into target/conformance (registries only). Usage: scripts/conformance.sh
 # (QUENDOO_MCP_BIN=path uses an already built binary instead of building one).
 set -euo pipefail
 
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 work="$root/target/conformance"
 suite_version=0.1.16
+python_sdk_version=2.3.0
 scenarios=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams)
 
 mkdir -p "$work"
@@ -51,4 +53,10 @@ for scenario in "${scenarios[@]}"; do
   fi
 done
 echo "conformance: $failed of ${#scenarios[@]} scenarios failed"
+
+if [ ! -x "$work/venv/bin/python" ]; then
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$python_sdk_version"
+fi
+"$work/venv/bin/python" "$root/scripts/python_client.py" "http://127.0.0.1:$port/mcp" || failed=$((failed + 1))
 [ "$failed" -eq 0 ]
