@@ -12,12 +12,17 @@ use crate::app::{JWT_SECRET, TestApp};
 on_both_backends!(
     bad_tokens_get_401_with_a_challenge,
     origin_host_and_size_limits,
-    metadata_is_published
+    metadata_is_published,
+    each_protocol_revision_is_negotiated,
 );
 
 fn initialize() -> Value {
+    initialize_as("2025-06-18")
+}
+
+fn initialize_as(version: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {},
+        "protocolVersion": version, "capabilities": {},
         "clientInfo": {"name": "test", "version": "1"}}})
 }
 
@@ -162,4 +167,43 @@ async fn metadata_is_published(app: TestApp) {
         assert_eq!(document["resource"], app.url("/mcp"), "{path}");
         assert_eq!(document["bearer_methods_supported"], json!(["header"]));
     }
+}
+
+async fn each_protocol_revision_is_negotiated(app: TestApp) {
+    let hotel = app.hotel("Revisions").await;
+    for version in ["2025-03-26", "2025-06-18", "2025-11-25"] {
+        let response = post(
+            &app,
+            Some(&hotel.token),
+            &[],
+            initialize_as(version).to_string(),
+        )
+        .await;
+        assert_eq!(response.status(), 200, "{version}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["result"]["protocolVersion"], version);
+        assert_eq!(body["result"]["serverInfo"]["name"], "quendoo-mcp");
+        let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+        let response = post(
+            &app,
+            Some(&hotel.token),
+            &[("MCP-Protocol-Version", version)],
+            list.to_string(),
+        )
+        .await;
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["result"]["tools"].as_array().map(Vec::len),
+            Some(11),
+            "{version}"
+        );
+    }
+    let unsupported = post(
+        &app,
+        Some(&hotel.token),
+        &[("MCP-Protocol-Version", "1999-01-01")],
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}).to_string(),
+    )
+    .await;
+    assert_eq!(unsupported.status(), 400);
 }

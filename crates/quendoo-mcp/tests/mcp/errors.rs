@@ -111,7 +111,7 @@ async fn upstream_failures_are_explained(app: TestApp) {
     let hotel = app.hotel("Faults").await;
     let client = connect(&app, &hotel.token).await;
     let key = Some(hotel.spec.api_key.clone());
-    let cases: [(Fault, &[&str]); 6] = [
+    let cases: [(Fault, &[&str]); 8] = [
         (
             Fault {
                 status: Some(401),
@@ -154,6 +154,20 @@ async fn upstream_failures_are_explained(app: TestApp) {
                 ..Fault::default()
             },
             &["expected JSON"],
+        ),
+        (
+            Fault {
+                body: Some(FaultBody::Oversized),
+                ..Fault::default()
+            },
+            &["larger than", "limit"],
+        ),
+        (
+            Fault {
+                status: Some(522),
+                ..Fault::default()
+            },
+            &["unavailable", "522"],
         ),
     ];
     for (fault, expected) in cases {
