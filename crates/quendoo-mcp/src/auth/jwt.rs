@@ -110,12 +110,12 @@ impl JwtKeys {
         }
     }
 
-    /// An HS256 token for the tenant (and user, as `sub`) valid for `ttl`.
     /// The required issuer, when one is configured.
     pub fn issuer(&self) -> Option<&str> {
         self.issuer.as_deref()
     }
 
+    /// An HS256 token for the tenant (and user, as `sub`) valid for `ttl`.
     pub fn issue(
         &self,
         tenant: &TenantId,
