@@ -21,6 +21,8 @@ pub const DEFAULT_QUENDOO_BASE_URL: &str = "https://www.platform.quendoo.com/api
 pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(3600);
 const MIN_JWT_SECRET_BYTES: usize = 32;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
+pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
 
 /// Loads `.env` from the working directory, if there is one. Variables
 /// already set in the environment win.
@@ -165,6 +167,26 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// Serve the legacy HTTP+SSE transport (`GET /sse`, `POST /messages/`) of
+    /// MCP revision 2024-11-05, for the dashboard backend as deployed today.
+    #[arg(long, env = "LEGACY_SSE", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub legacy_sse: bool,
+
+    /// On the legacy transport, create a tenant for a hotel key that belongs to
+    /// none, once Quendoo accepts the key (one PMS call).
+    #[arg(long, env = "LEGACY_AUTO_TENANT")]
+    pub legacy_auto_tenant: bool,
+
+    /// Interval of keep-alive comments on idle legacy `/sse` streams.
+    #[arg(long, env = "LEGACY_SSE_KEEPALIVE", default_value = "15s", value_parser = parse_duration)]
+    pub legacy_sse_keepalive: Duration,
+
+    /// Most legacy `/sse` streams open at once (more get 503): they need no
+    /// credential, so this bounds what anonymous clients can hold.
+    #[arg(long, env = "LEGACY_SSE_MAX_STREAMS", default_value_t = DEFAULT_LEGACY_SSE_MAX_STREAMS)]
+    pub legacy_sse_max_streams: usize,
+
     /// Demo mode: generated local secrets, the embedded SQLite database, the
     /// built-in PMS simulator and a demo hotel; prints a token and client setup.
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
@@ -192,6 +214,10 @@ impl Default for ServeArgs {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            legacy_sse: true,
+            legacy_auto_tenant: false,
+            legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
+            legacy_sse_max_streams: DEFAULT_LEGACY_SSE_MAX_STREAMS,
             demo: false,
             insecure_tenant: None,
         }

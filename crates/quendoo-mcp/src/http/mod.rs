@@ -4,6 +4,7 @@ pub mod bearer;
 pub mod error;
 pub mod health;
 pub mod host_guard;
+pub mod legacy_sse;
 pub mod mcp;
 
 use axum::Router;
@@ -15,5 +16,6 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(bearer::metadata_router())
         .merge(mcp::router(&state))
+        .merge(legacy_sse::router(&state))
         .with_state(state)
 }
