@@ -18,8 +18,9 @@ pub const DEFAULT_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub const DEFAULT_PORT: u16 = 8000;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quendoo_mcp.db";
 pub const DEFAULT_QUENDOO_BASE_URL: &str = "https://www.platform.quendoo.com/api/pms/v1";
-pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(3600);
+pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(24 * 3600);
 const MIN_JWT_SECRET_BYTES: usize = 32;
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
@@ -137,7 +138,7 @@ pub struct ServeArgs {
     pub quendoo_automation_url: Option<String>,
 
     /// How long an unused REST connection stays valid, e.g. `30m`, `1h`, `7d`.
-    #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "24h", value_parser = parse_duration)]
     pub connection_idle_ttl: Duration,
 
     /// Seconds to wait for a connection to the Quendoo services.
@@ -192,6 +193,11 @@ pub struct ServeArgs {
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
     pub demo: bool,
 
+    /// Static token for the platform administration API (`/admin/tenants`,
+    /// `/admin/users`), at least 32 bytes; admin JWTs work without it.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub admin_token: Option<SecretString>,
+
     /// TESTING ONLY: no authentication; every request acts for this tenant.
     /// Refused unless HOST is a loopback address (for the conformance suite,
     /// which cannot send tokens).
@@ -219,6 +225,7 @@ impl Default for ServeArgs {
             legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
             legacy_sse_max_streams: DEFAULT_LEGACY_SSE_MAX_STREAMS,
             demo: false,
+            admin_token: None,
             insecure_tenant: None,
         }
     }

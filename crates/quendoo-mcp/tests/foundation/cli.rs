@@ -415,7 +415,7 @@ fn token_command() {
     );
     let keys = JwtKeys::new(&JWT_SECRET.into(), None, None);
     let claims = keys.verify(&token).unwrap();
-    assert_eq!(claims.tenant_id.as_str(), "a");
+    assert_eq!(claims.tenant_id.unwrap().as_str(), "a");
     assert_eq!(claims.sub.as_deref(), Some(user.as_str()));
     assert_eq!(claims.exp - claims.iat.unwrap(), 1800);
     let default_ttl = keys
