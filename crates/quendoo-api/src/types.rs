@@ -174,3 +174,57 @@ pub struct VoiceCall {
     #[schemars(regex(pattern = r"^[a-z]{2}-[A-Z]{2}$"))]
     pub language: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn property(schema: schemars::Schema, name: &str) -> Value {
+        schema.as_value()["properties"][name].clone()
+    }
+
+    #[test]
+    fn schemas_carry_the_constraints_models_need() {
+        let adults = property(schemars::schema_for!(GuestRoom), "adults");
+        assert_eq!(
+            (adults["minimum"].clone(), adults["maximum"].clone()),
+            (json!(1), json!(10))
+        );
+        let ages = property(schemars::schema_for!(GuestRoom), "children_by_ages");
+        assert_eq!(ages["items"]["maximum"], 17);
+        assert_eq!(
+            property(schemars::schema_for!(Email), "to")["format"],
+            "email"
+        );
+        assert_eq!(
+            property(schemars::schema_for!(AvailabilityValue), "date")["format"],
+            "date"
+        );
+        assert!(property(schemars::schema_for!(VoiceCall), "phone")["pattern"].is_string());
+        let schema = schemars::schema_for!(RoomAssignment);
+        assert_eq!(schema.as_value()["additionalProperties"], false);
+    }
+
+    #[test]
+    fn availability_values_skip_what_is_unset() {
+        let value = AvailabilityValue {
+            date: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap_or_default(),
+            room_id: Some(2666),
+            ext_room_id: None,
+            avail: Some(5),
+            qty: None,
+            is_opened: Some(1),
+        };
+        let encoded = serde_json::to_value(&value).unwrap_or_default();
+        assert_eq!(
+            encoded,
+            json!({"date": "2026-01-15", "room_id": 2666, "avail": 5, "is_opened": 1})
+        );
+        assert_eq!(
+            serde_json::to_value(Sysres::Ext).unwrap_or_default(),
+            json!("ext")
+        );
+    }
+}

@@ -12,7 +12,7 @@ use quendoo_api::{ClientConfig, QuendooClient};
 use url::Url;
 
 use crate::auth::Authenticator;
-use crate::config::{ServeArgs, Settings};
+use crate::config::{MIN_ADMIN_TOKEN_BYTES, ServeArgs, Settings};
 use crate::demo::Demo;
 use crate::domain::TenantId;
 use crate::executor::Executor;
@@ -53,6 +53,12 @@ impl Application {
             .await
             .with_context(|| format!("cannot open the database {}", redact_database_url(url)))?;
         store.migrate().await?;
+        if let Some(token) = &serve.admin_token {
+            anyhow::ensure!(
+                token.expose_secret().len() >= MIN_ADMIN_TOKEN_BYTES,
+                "ADMIN_TOKEN is too short (at least {MIN_ADMIN_TOKEN_BYTES} bytes are needed); run `quendoo-mcp keygen` to make one"
+            );
+        }
         let demo = if serve.demo {
             Some(Demo::start(&mut serve).await?)
         } else {

@@ -18,9 +18,12 @@ pub const DEFAULT_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub const DEFAULT_PORT: u16 = 8000;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://quendoo_mcp.db";
 pub const DEFAULT_QUENDOO_BASE_URL: &str = "https://www.platform.quendoo.com/api/pms/v1";
-pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(3600);
+pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(24 * 3600);
 const MIN_JWT_SECRET_BYTES: usize = 32;
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
+pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
 
 /// Loads `.env` from the working directory, if there is one. Variables
 /// already set in the environment win.
@@ -135,7 +138,7 @@ pub struct ServeArgs {
     pub quendoo_automation_url: Option<String>,
 
     /// How long an unused REST connection stays valid, e.g. `30m`, `1h`, `7d`.
-    #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "24h", value_parser = parse_duration)]
     pub connection_idle_ttl: Duration,
 
     /// Seconds to wait for a connection to the Quendoo services.
@@ -165,10 +168,35 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// Serve the legacy HTTP+SSE transport (`GET /sse`, `POST /messages/`) of
+    /// MCP revision 2024-11-05, for the dashboard backend as deployed today.
+    #[arg(long, env = "LEGACY_SSE", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub legacy_sse: bool,
+
+    /// On the legacy transport, create a tenant for a hotel key that belongs to
+    /// none, once Quendoo accepts the key (one PMS call).
+    #[arg(long, env = "LEGACY_AUTO_TENANT")]
+    pub legacy_auto_tenant: bool,
+
+    /// Interval of keep-alive comments on idle legacy `/sse` streams.
+    #[arg(long, env = "LEGACY_SSE_KEEPALIVE", default_value = "15s", value_parser = parse_duration)]
+    pub legacy_sse_keepalive: Duration,
+
+    /// Most legacy `/sse` streams open at once (more get 503): they need no
+    /// credential, so this bounds what anonymous clients can hold.
+    #[arg(long, env = "LEGACY_SSE_MAX_STREAMS", default_value_t = DEFAULT_LEGACY_SSE_MAX_STREAMS)]
+    pub legacy_sse_max_streams: usize,
+
     /// Demo mode: generated local secrets, the embedded SQLite database, the
     /// built-in PMS simulator and a demo hotel; prints a token and client setup.
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
     pub demo: bool,
+
+    /// Static token for the platform administration API (`/admin/tenants`,
+    /// `/admin/users`), at least 32 bytes; admin JWTs work without it.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub admin_token: Option<SecretString>,
 
     /// TESTING ONLY: no authentication; every request acts for this tenant.
     /// Refused unless HOST is a loopback address (for the conformance suite,
@@ -192,7 +220,12 @@ impl Default for ServeArgs {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            legacy_sse: true,
+            legacy_auto_tenant: false,
+            legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
+            legacy_sse_max_streams: DEFAULT_LEGACY_SSE_MAX_STREAMS,
             demo: false,
+            admin_token: None,
             insecure_tenant: None,
         }
     }

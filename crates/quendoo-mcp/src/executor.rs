@@ -54,6 +54,11 @@ impl Executor {
         &self.inner.catalogue
     }
 
+    /// The PMS client, for checks outside a tool call (verifying a new key).
+    pub fn client(&self) -> &QuendooClient {
+        &self.inner.client
+    }
+
     /// Runs `name` for `caller`; `arguments` is the JSON object the client sent.
     pub async fn execute(
         &self,

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 use crate::crypto::{Cipher, CryptoError};
-use crate::domain::{KeyName, TenantId};
+use crate::domain::{DomainError, KeyName, TenantId};
 use crate::storage::{KeyInfo, StorageError, Store, StoredKey};
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +118,18 @@ impl SecretStore {
             }
         }
         Ok(None)
+    }
+
+    /// The tenant id that a tenant created for this Quendoo key gets: the
+    /// same on every replica (so concurrent first calls meet on one row), and
+    /// derived from the keyed hash, so it tells nothing about the key.
+    pub fn tenant_id_for_quendoo_key(&self, value: &SecretString) -> Result<TenantId, DomainError> {
+        let digest = Sha256::new()
+            .chain_update(b"quendoo-mcp:tenant-for-key:")
+            .chain_update(self.cipher.lookup_hash(value))
+            .finalize();
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("hotel-{hex}").parse()
     }
 
     /// Re-encrypts every stored value (active or not) under the current key

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 /// The simulator's seed and its initial properties.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimConfig {
-    /// Seed of all generated data: the same seed and key give the same property.
+    /// Seed of all generated data: the same seed and key give the same
+    /// property (dates are relative to the day it is created).
     pub seed: u64,
     /// Properties to create at start.
     pub properties: Vec<PropertySpec>,

@@ -65,7 +65,9 @@ impl Authenticator {
             .jwt
             .verify(token)
             .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
-        let tenant = claims.tenant_id;
+        let tenant = claims
+            .tenant_id
+            .ok_or_else(|| AuthFailure::Invalid("token names no tenant (claim tenantId)".into()))?;
         self.store
             .get_tenant(&tenant)
             .await

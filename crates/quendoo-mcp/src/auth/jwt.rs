@@ -21,8 +21,15 @@ pub enum Audience {
 /// `exp`), plus the optional standard ones we check when configured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
-    #[serde(rename = "tenantId", alias = "tenant_id")]
-    pub tenant_id: TenantId,
+    /// Absent only in a platform administrator's token (`role: "admin"`),
+    /// which acts for no hotel.
+    #[serde(
+        rename = "tenantId",
+        alias = "tenant_id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tenant_id: Option<TenantId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
     /// Optional on input: tokens from other issuers may omit it.
@@ -110,12 +117,12 @@ impl JwtKeys {
         }
     }
 
-    /// An HS256 token for the tenant (and user, as `sub`) valid for `ttl`.
     /// The required issuer, when one is configured.
     pub fn issuer(&self) -> Option<&str> {
         self.issuer.as_deref()
     }
 
+    /// An HS256 token for the tenant (and user, as `sub`) valid for `ttl`.
     pub fn issue(
         &self,
         tenant: &TenantId,
@@ -125,7 +132,7 @@ impl JwtKeys {
         let iat = Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).map_err(|_| AuthError::Signing)?;
         let claims = Claims {
-            tenant_id: tenant.clone(),
+            tenant_id: Some(tenant.clone()),
             sub: user.map(ToString::to_string),
             iat: Some(iat),
             exp: iat.checked_add(ttl).ok_or(AuthError::Signing)?,
@@ -193,7 +200,7 @@ mod tests {
         assert!(raw["iat"].is_i64() && raw["exp"].is_i64());
 
         let claims = keys().verify(&token).unwrap();
-        assert_eq!(claims.tenant_id, tenant());
+        assert_eq!(claims.tenant_id, Some(tenant()));
         assert_eq!(claims.sub.as_deref(), Some("u1"));
         assert_eq!(claims.exp - claims.iat.unwrap(), 3600);
     }
@@ -202,7 +209,10 @@ mod tests {
     fn snake_case_tenant_claim_is_accepted() {
         let exp = Utc::now().timestamp() + 60;
         let token = sign(json!({"tenant_id": "t2", "exp": exp}), SECRET);
-        assert_eq!(keys().verify(&token).unwrap().tenant_id.as_str(), "t2");
+        assert_eq!(
+            keys().verify(&token).unwrap().tenant_id.unwrap().as_str(),
+            "t2"
+        );
     }
 
     #[test]

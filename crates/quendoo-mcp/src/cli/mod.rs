@@ -28,7 +28,7 @@ pub use user::UserCommand;
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (migrates the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Print a new ENCRYPTION_KEY and JWT_SECRET, ready for a .env file.
@@ -63,7 +63,7 @@ impl Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = &cli.global;
     match cli.command {
-        Command::Serve(args) => serve(global, args).await,
+        Command::Serve(args) => serve(global, *args).await,
         Command::Migrate => {
             open_store(global).await?;
             println!("database is up to date");

@@ -3,10 +3,13 @@
 
 use axum::{
     Json,
+    extract::{FromRequest, Request, rejection::JsonRejection},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+
+use crate::{auth::AuthFailure, secrets::SecretError, storage::StorageError, tools::ToolError};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -26,5 +29,103 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(json!({ "detail": self.detail }))).into_response()
+    }
+}
+
+impl ApiError {
+    /// A failure inside the server: the cause goes to the log, the caller
+    /// gets one sentence without it.
+    pub fn internal(what: &str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "{what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal error while {what}; the operator can find details in the log."),
+        )
+    }
+}
+
+/// The one mapping of tool failures to HTTP statuses.
+impl From<ToolError> for ApiError {
+    fn from(error: ToolError) -> Self {
+        let status = match &error {
+            ToolError::UnknownTool(_) => StatusCode::NOT_FOUND,
+            ToolError::InvalidArguments(_) | ToolError::MissingCredential(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            _ if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
+            ToolError::Upstream(_) | ToolError::UnexpectedResponse(_) => StatusCode::BAD_GATEWAY,
+            ToolError::UnreadableCredential(_) | ToolError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        // The executor has logged the cause; the message holds no secret.
+        Self::new(status, error.to_string())
+    }
+}
+
+impl From<AuthFailure> for ApiError {
+    fn from(failure: AuthFailure) -> Self {
+        let status = match &failure {
+            AuthFailure::Missing | AuthFailure::Invalid(_) => StatusCode::UNAUTHORIZED,
+            AuthFailure::UnknownTenant => StatusCode::NOT_FOUND,
+            AuthFailure::Unavailable(error) => {
+                tracing::error!(%error, "authentication could not reach the database");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        Self::new(status, failure.to_string())
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, capitalise(&error)),
+            StorageError::Conflict(_) => Self::new(StatusCode::CONFLICT, capitalise(&error)),
+            _ => Self::internal("using the database", &error),
+        }
+    }
+}
+
+impl From<SecretError> for ApiError {
+    fn from(error: SecretError) -> Self {
+        match error {
+            SecretError::Empty => Self::new(StatusCode::BAD_REQUEST, "key_value must not be empty"),
+            SecretError::Storage(error) => error.into(),
+            _ => Self::internal("storing a secret", &error),
+        }
+    }
+}
+
+/// Bodies that are not the JSON a route expects: axum's own status (400
+/// syntax, 415 content type, 422 shape, 413 size) in our shape.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::new(rejection.status(), rejection.body_text())
+    }
+}
+
+fn capitalise(error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// `Json<T>` whose rejections are `ApiError`s.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<T>::from_request(request, state).await?;
+        Ok(Self(value))
     }
 }

@@ -49,12 +49,7 @@ impl McpServer {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("quendoo-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("Quendoo PMS"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        server_info()
     }
 
     async fn list_tools(
@@ -62,13 +57,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = self
-            .executor
-            .catalogue()
-            .iter()
-            .map(|tool| tool.to_mcp())
-            .collect();
-        Ok(ListToolsResult::with_all_items(tools))
+        Ok(list_tools(&self.executor))
     }
 
     async fn call_tool(
@@ -83,24 +72,48 @@ impl ServerHandler for McpServer {
             .cloned()
             // The middleware always sets it; without it there is nobody to act for.
             .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))?;
-        let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let result = match self
-            .executor
-            .execute(&caller, &request.name, arguments)
-            .await
-        {
-            Ok(structured) => CallToolResult::structured(structured),
-            Err(ToolError::UnknownTool(name)) => {
-                return Err(ErrorData::invalid_params(
-                    format!(
-                        "unknown tool `{name}`: call tools/list for the tools this server offers"
-                    ),
-                    None,
-                ));
-            }
-            Err(error) => CallToolResult::error(vec![ContentBlock::text(error.to_string())]),
-        };
-        Ok(result.into())
+        Ok(call_tool(&self.executor, &caller, request).await?.into())
+    }
+}
+
+/// What `initialize` answers on every MCP transport (each sets its own
+/// protocol version).
+pub(crate) fn server_info() -> ServerConfig {
+    ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        .with_server_info(
+            Implementation::new("quendoo-mcp", env!("CARGO_PKG_VERSION")).with_title("Quendoo PMS"),
+        )
+        .with_instructions(INSTRUCTIONS)
+}
+
+/// The whole catalogue, as every MCP transport lists it.
+pub(crate) fn list_tools(executor: &Executor) -> ListToolsResult {
+    let tools = executor
+        .catalogue()
+        .iter()
+        .map(|tool| tool.to_mcp())
+        .collect();
+    ListToolsResult::with_all_items(tools)
+}
+
+/// Runs a `tools/call` for `caller`, as every MCP transport answers it: an
+/// unknown tool is protocol misuse (-32602); any other failure is a result
+/// with `isError` whose text tells the model what to change.
+pub(crate) async fn call_tool(
+    executor: &Executor,
+    caller: &Caller,
+    request: CallToolRequestParams,
+) -> Result<CallToolResult, ErrorData> {
+    let arguments = Value::Object(request.arguments.unwrap_or_default());
+    match executor.execute(caller, &request.name, arguments).await {
+        Ok(structured) => Ok(CallToolResult::structured(structured)),
+        Err(ToolError::UnknownTool(name)) => Err(ErrorData::invalid_params(
+            format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
+            None,
+        )),
+        Err(error) => Ok(CallToolResult::error(vec![ContentBlock::text(
+            error.to_string(),
+        )])),
     }
 }
 

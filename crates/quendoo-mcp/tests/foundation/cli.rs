@@ -415,7 +415,7 @@ fn token_command() {
     );
     let keys = JwtKeys::new(&JWT_SECRET.into(), None, None);
     let claims = keys.verify(&token).unwrap();
-    assert_eq!(claims.tenant_id.as_str(), "a");
+    assert_eq!(claims.tenant_id.unwrap().as_str(), "a");
     assert_eq!(claims.sub.as_deref(), Some(user.as_str()));
     assert_eq!(claims.exp - claims.iat.unwrap(), 1800);
     let default_ttl = keys
@@ -498,7 +498,10 @@ async fn serve_demo_answers_health() {
         .unwrap()
         .port();
     let mut child = cli
-        .command(&["serve", "--demo", "--port", &port.to_string()], &[])
+        .command(
+            &["serve", "--demo", "--port", &port.to_string()],
+            &[("RUST_LOG", "debug")],
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -521,7 +524,12 @@ async fn serve_demo_answers_health() {
     assert_eq!(body["status"], "healthy");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("DEVELOPMENT SECRETS"), "{stderr}");
-    assert!(cli.path(".quendoo-mcp/dev-secrets.json").exists());
+    let file = std::fs::read_to_string(cli.path(".quendoo-mcp/dev-secrets.json")).unwrap();
+    let secrets: Value = serde_json::from_str(&file).unwrap();
+    for name in ["jwt_secret", "encryption_key"] {
+        let value = secrets[name].as_str().unwrap();
+        assert!(!stderr.contains(value), "{name} appears in the logs");
+    }
 }
 
 #[tokio::test]

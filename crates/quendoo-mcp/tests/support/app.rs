@@ -14,7 +14,7 @@ use quendoo_mcp::{
     domain::{KeyName, TenantId},
 };
 use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::support::TestDb;
 
@@ -34,6 +34,9 @@ pub struct TestApp {
     pub state: AppState,
     pub sim: RunningSim,
     pub db: TestDb,
+    /// What `replica` needs to start another server like this one.
+    serve: ServeArgs,
+    encryption_key: SecretString,
 }
 
 /// How a test wants the server configured, beyond the defaults.
@@ -57,23 +60,24 @@ impl TestApp {
             ..ServeArgs::default()
         };
         tweak(&mut serve);
-        let settings = Settings {
-            serve,
-            database_url: db.url.clone().into(),
-            cipher: Cipher::new(&EncryptionKey::generate().unwrap(), &[]),
-            jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
-        };
-        let app = Application::build(settings).await.expect("application");
-        let addr = app.local_addr();
-        let state = app.state().clone();
-        tokio::spawn(app.run_until_stopped());
+        let encryption_key = EncryptionKey::generate().unwrap().to_base64();
+        let (addr, state) = start(&serve, &db.url, &encryption_key).await;
         TestApp {
             base: format!("http://{addr}"),
             addr,
             state,
             sim,
             db,
+            serve,
+            encryption_key,
         }
+    }
+
+    /// The base URL of a second server on the same database, simulator and
+    /// secrets: another replica behind the same load balancer.
+    pub async fn replica(&self) -> String {
+        let (addr, _) = start(&self.serve, &self.db.url, &self.encryption_key).await;
+        format!("http://{addr}")
     }
 
     /// A hotel with all three credentials stored, reachable in the simulator.
@@ -131,4 +135,25 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+}
+
+async fn start(
+    serve: &ServeArgs,
+    database_url: &str,
+    key: &SecretString,
+) -> (SocketAddr, AppState) {
+    let settings = Settings {
+        serve: serve.clone(),
+        database_url: database_url.to_owned().into(),
+        cipher: Cipher::new(
+            &EncryptionKey::from_base64(key.expose_secret()).unwrap(),
+            &[],
+        ),
+        jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
+    };
+    let app = Application::build(settings).await.expect("application");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    (addr, state)
 }

@@ -1,0 +1,282 @@
+//! The admin API. `/admin/api-keys`: a hotel manages its own credentials
+//! with its own bearer token (values go in, never out). `/admin/tenants` and
+//! `/admin/users`: platform administration, for `ADMIN_TOKEN` or a JWT with
+//! `role: "admin"` and no tenant.
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Path, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    routing::{delete, get},
+};
+use hmac::{Hmac, Mac};
+use quendoo_api::Error as UpstreamError;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use super::error::{ApiError, ApiJson};
+use super::rest::query_param;
+use crate::{
+    app::AppState,
+    auth::{AuthFailure, bearer_token},
+    domain::{EmailAddress, KeyName, TenantId},
+    tools::ToolError,
+};
+
+pub fn router(max_body_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/admin/api-keys", get(list_keys).post(save_key))
+        .route("/admin/api-keys/{key_name}", delete(delete_key))
+        .route("/admin/tenants", get(list_tenants).post(create_tenant))
+        .route("/admin/tenants/{id}", delete(delete_tenant))
+        .route("/admin/users", get(list_users).post(create_user))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+}
+
+// ---- the tenant's own keys -------------------------------------------------
+
+#[derive(Deserialize)]
+struct SaveKey {
+    key_name: KeyName,
+    key_value: SecretString,
+    #[serde(default)]
+    verify: bool,
+}
+
+async fn save_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    ApiJson(body): ApiJson<SaveKey>,
+) -> Result<Json<Value>, ApiError> {
+    // The seed put the value in the query string, where proxies and access
+    // logs keep it: refuse that form outright rather than half-accept it.
+    if query.is_some_and(|q| q.contains("key_value")) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Send key_name and key_value in a JSON body, never in the URL; \
+             treat the value sent in the URL as leaked and replace it",
+        ));
+    }
+    let caller = state.auth.authenticate(&headers).await?;
+    let name = body.key_name;
+    let verified = if body.verify {
+        verify_key(&state, name, &body.key_value).await?;
+        Some(true)
+    } else {
+        None
+    };
+    state
+        .secrets
+        .set(&caller.tenant, name, &body.key_value)
+        .await?;
+    tracing::info!(tenant = %caller.tenant, key_name = %name, "api key saved");
+    let mut answer = json!({
+        "status": "success",
+        "message": format!("API key '{name}' saved successfully"),
+    });
+    if let Some(verified) = verified {
+        answer["verified"] = json!(verified);
+    }
+    Ok(Json(answer))
+}
+
+/// Asks the PMS whether a `QUENDOO_API_KEY` works before it is saved.
+async fn verify_key(state: &AppState, name: KeyName, value: &SecretString) -> Result<(), ApiError> {
+    if name != KeyName::QuendooApiKey {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("verify is available for {} only", KeyName::QuendooApiKey),
+        ));
+    }
+    match state
+        .executor
+        .client()
+        .get_property_settings(value, None, Some("property"))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(UpstreamError::KeyRejected { .. }) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Quendoo rejected this {name}; it was not saved"),
+        )),
+        Err(error) => Err(ToolError::from(error).into()),
+    }
+}
+
+async fn list_keys(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.authenticate(&headers).await?;
+    let keys = state.secrets.list(&caller.tenant).await?;
+    Ok(Json(json!({ "keys": keys })))
+}
+
+async fn delete_key(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key_name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.authenticate(&headers).await?;
+    let name: KeyName = key_name
+        .parse()
+        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("{error}")))?;
+    if !state.secrets.delete(&caller.tenant, name).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("API key '{name}' not found"),
+        ));
+    }
+    tracing::info!(tenant = %caller.tenant, key_name = %name, "api key deleted");
+    Ok(Json(json!({
+        "status": "success",
+        "message": format!("API key '{name}' deleted successfully"),
+    })))
+}
+
+// ---- platform administration ----------------------------------------------
+
+/// Lets the request through only for the platform administrator.
+async fn require_platform_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = bearer_token(headers).ok_or(AuthFailure::Missing)?;
+    if let Some(admin) = &state.config.admin_token
+        && same_token(token, admin)
+    {
+        return Ok(());
+    }
+    let claims = state
+        .auth
+        .jwt()
+        .verify(token)
+        .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
+    // A token naming a hotel is that hotel's, whatever role it carries there.
+    if claims.role.as_deref() == Some("admin") && claims.tenant_id.is_none() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "Platform administration needs ADMIN_TOKEN or an admin token (role \"admin\", no tenantId)",
+    ))
+}
+
+/// Compares in constant time: both sides are MACed under the same key, so
+/// neither the content nor the length of the configured token leaks.
+fn same_token(presented: &str, configured: &SecretString) -> bool {
+    let tag = |token: &[u8]| {
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"quendoo-mcp admin token")
+            .expect("HMAC accepts keys of any length");
+        mac.update(token);
+        mac
+    };
+    let expected = tag(configured.expose_secret().as_bytes())
+        .finalize()
+        .into_bytes();
+    tag(presented.as_bytes()).verify_slice(&expected).is_ok()
+}
+
+#[derive(Deserialize)]
+struct NewTenant {
+    name: String,
+    /// Chosen by the caller (the dashboard's own id), else a fresh UUID.
+    #[serde(default)]
+    id: Option<TenantId>,
+}
+
+async fn create_tenant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewTenant>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    require_platform_admin(&state, &headers).await?;
+    let name = body.name.trim();
+    if name.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name must not be empty",
+        ));
+    }
+    let tenant = state.store.create_tenant(body.id, name).await?;
+    tracing::info!(tenant = %tenant.id, "tenant created");
+    Ok((StatusCode::CREATED, Json(json!(tenant))))
+}
+
+async fn list_tenants(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    require_platform_admin(&state, &headers).await?;
+    let tenants = state.store.list_tenants().await?;
+    Ok(Json(json!({ "tenants": tenants })))
+}
+
+async fn delete_tenant(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_platform_admin(&state, &headers).await?;
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "Tenant not found");
+    let id: TenantId = id.parse().map_err(|_| not_found())?;
+    if !state.store.delete_tenant(&id).await? {
+        return Err(not_found());
+    }
+    tracing::info!(tenant = %id, "tenant deleted");
+    Ok(Json(json!({
+        "status": "success",
+        "message": format!("Tenant '{id}' deleted with its users, keys and connections"),
+    })))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    email: EmailAddress,
+    tenant_id: TenantId,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    require_platform_admin(&state, &headers).await?;
+    let user = state
+        .store
+        .create_user(&body.tenant_id, &body.email)
+        .await?;
+    tracing::info!(tenant = %user.tenant_id, user = %user.id, "user created");
+    Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+/// `?tenant_id=` narrows the list to one tenant.
+async fn list_users(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    require_platform_admin(&state, &headers).await?;
+    let tenant = query_param(query.as_deref(), "tenant_id")
+        .map(|raw| {
+            raw.parse::<TenantId>()
+                .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))
+        })
+        .transpose()?;
+    let users = state.store.list_users(tenant.as_ref()).await?;
+    Ok(Json(json!({ "users": users })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_same_token_matches() {
+        let configured = SecretString::from("a".repeat(40));
+        assert!(same_token(&"a".repeat(40), &configured));
+        assert!(!same_token(&"a".repeat(39), &configured));
+        assert!(!same_token(&"b".repeat(40), &configured));
+        assert!(!same_token("", &configured));
+    }
+}

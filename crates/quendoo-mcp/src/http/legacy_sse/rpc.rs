@@ -1,0 +1,175 @@
+//! JSON-RPC of revision 2024-11-05, as lenient as the dashboard needs: no
+//! `jsonrpc` or `id` required (an id-less request is still answered, with
+//! `id: null`), `params` optional. Tool calls are answered as on `/mcp`, plus
+//! a top-level `result` holding the structured value, which the dashboard's
+//! UI unwraps.
+
+use rmcp::model::{CallToolRequestParams, ErrorCode, ErrorData, ProtocolVersion};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::{
+    executor::{Caller, Executor},
+    http::mcp,
+};
+
+/// A parsed message.
+pub(super) enum Incoming {
+    /// Answered with a JSON-RPC response.
+    Request(Request),
+    /// A notification, or a client's response to us: 202, no body.
+    Notification,
+}
+
+pub(super) struct Request {
+    id: Value,
+    method: String,
+    params: Option<Value>,
+}
+
+/// The message in `body`, or the error response to send with HTTP 400.
+pub(super) fn parse(body: &[u8]) -> Result<Incoming, Value> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        let error = ErrorData::new(
+            ErrorCode::PARSE_ERROR,
+            "Parse error: the body is not JSON.",
+            None,
+        );
+        return Err(response(Value::Null, Err(error)));
+    };
+    let Value::Object(mut message) = value else {
+        return Err(invalid_request(
+            Value::Null,
+            "expected one JSON-RPC message object (batches are not served)",
+        ));
+    };
+    let id = message.remove("id").unwrap_or(Value::Null);
+    match message.remove("method") {
+        Some(Value::String(method)) if method.starts_with("notifications/") => {
+            Ok(Incoming::Notification)
+        }
+        Some(Value::String(method)) => Ok(Incoming::Request(Request {
+            id,
+            method,
+            params: message.remove("params").filter(|p| !p.is_null()),
+        })),
+        None if message.contains_key("result") || message.contains_key("error") => {
+            Ok(Incoming::Notification)
+        }
+        _ => Err(invalid_request(id, "a request needs a string `method`")),
+    }
+}
+
+/// The JSON-RPC response to `request`, made for `caller`.
+pub(super) async fn answer(executor: &Executor, caller: &Caller, request: Request) -> Value {
+    let Request { id, method, params } = request;
+    let result = match method.as_str() {
+        "initialize" => to_json(initialize()),
+        "ping" => Ok(json!({})),
+        "tools/list" => to_json(mcp::list_tools(executor)),
+        "tools/call" => call_tool(executor, caller, params).await,
+        _ => Err(ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            "Method not found: this server serves initialize, ping, tools/list and tools/call.",
+            None,
+        )),
+    };
+    response(id, result)
+}
+
+/// The server's description, in this transport's protocol revision (the
+/// only one its clients speak).
+fn initialize() -> rmcp::model::ServerConfig {
+    let mut info = mcp::server_info();
+    info.protocol_version = ProtocolVersion::V_2024_11_05;
+    info
+}
+
+async fn call_tool(
+    executor: &Executor,
+    caller: &Caller,
+    params: Option<Value>,
+) -> Result<Value, ErrorData> {
+    let params: CallToolRequestParams = params
+        .and_then(|p| serde_json::from_value(p).ok())
+        .ok_or_else(|| {
+            ErrorData::invalid_params(
+                "tools/call needs params {\"name\": <tool>, \"arguments\": {...}}",
+                None,
+            )
+        })?;
+    let result = mcp::call_tool(executor, caller, params).await?;
+    let unwrapped = result.structured_content.clone().unwrap_or(Value::Null);
+    let mut value = to_json(result)?;
+    if let Value::Object(fields) = &mut value {
+        fields.insert("result".into(), unwrapped);
+    }
+    Ok(value)
+}
+
+fn to_json(value: impl Serialize) -> Result<Value, ErrorData> {
+    serde_json::to_value(value)
+        .map_err(|_| ErrorData::internal_error("the answer could not be encoded", None))
+}
+
+fn invalid_request(id: Value, message: &'static str) -> Value {
+    response(
+        id,
+        Err(ErrorData::new(ErrorCode::INVALID_REQUEST, message, None)),
+    )
+}
+
+fn response(id: Value, outcome: Result<Value, ErrorData>) -> Value {
+    let mut message = Map::new();
+    message.insert("jsonrpc".into(), json!("2.0"));
+    message.insert("id".into(), id);
+    match outcome {
+        Ok(result) => message.insert("result".into(), result),
+        Err(error) => message.insert("error".into(), json!(error)),
+    };
+    Value::Object(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(body: &str) -> Result<Incoming, Value> {
+        parse(body.as_bytes())
+    }
+
+    #[test]
+    fn malformed_bodies_get_json_rpc_errors() {
+        let error = parsed("{not json").err().unwrap();
+        assert_eq!(error["error"]["code"], -32700);
+        assert_eq!(error["id"], Value::Null);
+        for body in ["[]", "42", r#"{"id": 3}"#, r#"{"id": 3, "method": 7}"#] {
+            let error = parsed(body).err().unwrap();
+            assert_eq!(error["error"]["code"], -32600, "{body}");
+        }
+        assert_eq!(parsed(r#"{"id": 3}"#).err().unwrap()["id"], 3);
+    }
+
+    #[test]
+    fn lenient_requests_and_notifications() {
+        let Ok(Incoming::Request(request)) =
+            parsed(r#"{"method": "tools/call", "params": {"name": "x"}}"#)
+        else {
+            panic!("an id-less request is a request")
+        };
+        assert_eq!(request.id, Value::Null);
+        assert_eq!(request.method, "tools/call");
+        assert!(request.params.is_some());
+        let Ok(Incoming::Request(request)) = parsed(r#"{"id": 0, "method": "tools/list"}"#) else {
+            panic!("a request without jsonrpc is a request")
+        };
+        assert_eq!(request.id, 0);
+        assert!(request.params.is_none());
+        for body in [
+            r#"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#,
+            r#"{"jsonrpc": "2.0", "id": 5, "result": {}}"#,
+        ] {
+            assert!(matches!(parsed(body), Ok(Incoming::Notification)), "{body}");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Who a legacy POST acts for. A bearer token, when present, works as on
+//! `/mcp`; otherwise the hotel's own Quendoo key (`X-Quendoo-Api-Key`) is the
+//! credential, found through its keyed hash. With `LEGACY_AUTO_TENANT`, a key
+//! that belongs to no tenant yet gets one once Quendoo accepts it.
+//!
+//! The key is never logged nor echoed: messages name the header, not its value.
+
+use axum::{
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use secrecy::SecretString;
+
+use crate::{
+    auth::bearer_token,
+    domain::KeyName,
+    executor::Caller,
+    http::{AppState, bearer, error::ApiError},
+    storage::StorageError,
+};
+
+const KEY_HEADER: &str = "x-quendoo-api-key";
+
+/// The caller, or the response that refuses the request.
+pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+    let key = headers
+        .get(KEY_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|key| !key.is_empty());
+    match key {
+        // Without a key, the bearer rules of `/mcp` apply, including its 401.
+        Some(key) if bearer_token(headers).is_none() => {
+            caller_for_key(state, &SecretString::from(key))
+                .await
+                .map_err(IntoResponse::into_response)
+        }
+        _ => state
+            .auth
+            .authenticate(headers)
+            .await
+            .map_err(|failure| bearer::rejection(state, headers, &failure)),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum KeyFailure {
+    #[error(
+        "This Quendoo API key (X-Quendoo-Api-Key) belongs to no hotel on this server; the \
+         operator stores it with `quendoo-mcp api-key set --name QUENDOO_API_KEY`."
+    )]
+    Unknown,
+    #[error("Quendoo does not accept this API key (X-Quendoo-Api-Key).")]
+    Rejected,
+    #[error("The API key cannot be checked right now; try again shortly.")]
+    Unavailable,
+}
+
+impl IntoResponse for KeyFailure {
+    fn into_response(self) -> Response {
+        let status = match self {
+            KeyFailure::Unknown | KeyFailure::Rejected => StatusCode::UNAUTHORIZED,
+            KeyFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError::new(status, self.to_string()).into_response()
+    }
+}
+
+async fn caller_for_key(state: &AppState, key: &SecretString) -> Result<Caller, KeyFailure> {
+    let tenant = match find(state, key).await? {
+        Some(tenant) => tenant,
+        None if state.config.legacy_auto_tenant => create_tenant_for(state, key).await?,
+        None => return Err(KeyFailure::Unknown),
+    };
+    Ok(Caller { tenant, user: None })
+}
+
+async fn find(
+    state: &AppState,
+    key: &SecretString,
+) -> Result<Option<crate::domain::TenantId>, KeyFailure> {
+    state
+        .secrets
+        .find_tenant_by_quendoo_key(key)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "looking up a hotel key failed");
+            KeyFailure::Unavailable
+        })
+}
+
+/// Checks the key with one PMS call, then gives it a tenant. Concurrent first
+/// calls (on any replica) meet on the one tenant id derived from the key: the
+/// first creates it, the others find it.
+async fn create_tenant_for(
+    state: &AppState,
+    key: &SecretString,
+) -> Result<crate::domain::TenantId, KeyFailure> {
+    match state
+        .executor
+        .client()
+        .get_property_settings(key, None, Some("property"))
+        .await
+    {
+        Ok(_) => {}
+        Err(quendoo_api::Error::KeyRejected { .. }) => return Err(KeyFailure::Rejected),
+        Err(error) => {
+            tracing::warn!(%error, "could not verify a new hotel key with Quendoo");
+            return Err(KeyFailure::Unavailable);
+        }
+    }
+    let unavailable = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "creating a tenant for a new hotel key failed");
+        KeyFailure::Unavailable
+    };
+    let tenant = state
+        .secrets
+        .tenant_id_for_quendoo_key(key)
+        .map_err(|e| unavailable(&e))?;
+    match state
+        .store
+        .create_tenant(
+            Some(tenant.clone()),
+            "Hotel (created by LEGACY_AUTO_TENANT)",
+        )
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(%tenant, "created a tenant for a new hotel key (LEGACY_AUTO_TENANT)")
+        }
+        // Another call got there first. If it has stored a key already, trust
+        // only the lookup: that tenant's key may since have been changed.
+        Err(StorageError::Conflict(_)) => {
+            let stored = state
+                .secrets
+                .get(&tenant, KeyName::QuendooApiKey)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            if stored.is_some() {
+                return find(state, key).await?.ok_or(KeyFailure::Unknown);
+            }
+        }
+        Err(error) => return Err(unavailable(&error)),
+    }
+    state
+        .secrets
+        .set(&tenant, KeyName::QuendooApiKey, key)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    Ok(tenant)
+}

@@ -1,0 +1,188 @@
+//! The seed's REST API for the dashboard backend: register a connection with
+//! a bearer token, run tools by connection id, disconnect. Connections live
+//! in the database, so any replica can serve any of them.
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::error::{ApiError, ApiJson};
+use crate::{
+    app::AppState,
+    auth::bearer_token,
+    domain::{ConnectionId, UserId},
+    executor::Caller,
+};
+
+pub const SERVICE_NAME: &str = "Quendoo MCP Server";
+
+pub fn router(max_body_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/mcp/connect", post(connect))
+        .route("/mcp/tools/execute", post(execute))
+        .route("/mcp/disconnect", post(disconnect))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+}
+
+async fn root() -> Json<Value> {
+    Json(json!({
+        "service": SERVICE_NAME,
+        "version": env!("CARGO_PKG_VERSION"),
+        "status": "running",
+        "endpoints": {
+            "connect": "POST /mcp/connect",
+            "tools": "POST /mcp/tools/execute",
+            "disconnect": "POST /mcp/disconnect",
+            "health": "GET /health",
+            "mcp": "POST /mcp",
+            "api_keys": "GET|POST /admin/api-keys, DELETE /admin/api-keys/{key_name}",
+            "openapi": "GET /openapi.json",
+        }
+    }))
+}
+
+async fn connect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.authenticate(&headers).await?;
+    let connection = state.store.create_connection(&caller.tenant).await?;
+    tracing::info!(tenant = %caller.tenant, "connection registered");
+    Ok(Json(json!({
+        "connection_id": connection.id.to_string(),
+        "tenant_id": connection.tenant_id,
+        "message": "Connection registered successfully",
+    })))
+}
+
+#[derive(Deserialize)]
+struct ToolCall {
+    connection_id: String,
+    tool_name: String,
+    /// The seed requires it; a tool without arguments needs none.
+    #[serde(default)]
+    tool_args: Map<String, Value>,
+}
+
+async fn execute(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(call): ApiJson<ToolCall>,
+) -> Result<Json<Value>, ApiError> {
+    let id = connection_id(&call.connection_id)?;
+    let user = check_token_tenant(&state, &headers, &id).await?;
+    let connection = state
+        .store
+        .use_connection(&id, state.config.connection_idle_ttl)
+        .await?
+        .ok_or_else(unknown_connection)?;
+    let caller = Caller {
+        tenant: connection.tenant_id,
+        user,
+    };
+    let result = state
+        .executor
+        .execute(&caller, &call.tool_name, Value::Object(call.tool_args))
+        .await?;
+    Ok(Json(json!({
+        "status": "success",
+        "tool_name": call.tool_name,
+        "result": result,
+    })))
+}
+
+#[derive(Deserialize)]
+struct Disconnect {
+    connection_id: String,
+}
+
+/// `connection_id` as the seed sends it (`?connection_id=`) or in a JSON body.
+/// Disconnecting an unknown or expired connection succeeds: it is gone.
+async fn disconnect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let raw = match query_param(query.as_deref(), "connection_id") {
+        Some(id) => id,
+        None if body.is_empty() => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "connection_id is required (JSON body or query string)",
+            ));
+        }
+        None => {
+            serde_json::from_slice::<Disconnect>(&body)
+                .map_err(|error| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!("Expected a JSON body {{\"connection_id\": \"...\"}}: {error}"),
+                    )
+                })?
+                .connection_id
+        }
+    };
+    let Ok(id) = raw.parse::<ConnectionId>() else {
+        return Ok(disconnected());
+    };
+    check_token_tenant(&state, &headers, &id).await?;
+    if state.store.delete_connection(&id).await? {
+        tracing::info!("connection closed");
+    }
+    Ok(disconnected())
+}
+
+/// One parameter of a query string, decoded.
+pub(super) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+fn disconnected() -> Json<Value> {
+    Json(json!({ "status": "disconnected" }))
+}
+
+/// An id that is not a UUID is as unknown as one that was never issued.
+fn connection_id(raw: &str) -> Result<ConnectionId, ApiError> {
+    raw.parse().map_err(|_| unknown_connection())
+}
+
+fn unknown_connection() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "Unknown or expired connection: register one with POST /mcp/connect",
+    )
+}
+
+/// When a bearer token comes along, it must be valid and name the
+/// connection's tenant; then the call is made as its user.
+async fn check_token_tenant(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &ConnectionId,
+) -> Result<Option<UserId>, ApiError> {
+    let Some(token) = bearer_token(headers) else {
+        return Ok(None);
+    };
+    let caller = state.auth.caller_for_token(token).await?;
+    let connection = state
+        .store
+        .get_connection(id, state.config.connection_idle_ttl)
+        .await?
+        .ok_or_else(unknown_connection)?;
+    if connection.tenant_id != caller.tenant {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "This connection belongs to another tenant",
+        ));
+    }
+    Ok(caller.user)
+}

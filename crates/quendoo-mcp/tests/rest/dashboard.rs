@@ -1,0 +1,169 @@
+//! The seed's "Connect from Dashboard" flow: connect, run every tool,
+//! disconnect; and connections shared by replicas of one database.
+
+use chrono::{Duration, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{Api, app::TestApp, detail, on_both_backends};
+
+on_both_backends!(defaults;
+    dashboard_flow_runs_every_tool,
+    disconnect_takes_the_seeds_query_form,
+    root_lists_the_endpoints,
+);
+
+fn defaults(_: &mut quendoo_mcp::config::ServeArgs) {}
+
+/// The result of a successful execute, in the seed's shape.
+async fn run(api: &Api, connection: &str, tool: &str, args: Value) -> Value {
+    let reply = api.execute(connection, tool, args).await;
+    assert_eq!(reply.status, StatusCode::OK, "{tool}: {}", reply.body);
+    assert_eq!(reply.body["status"], "success");
+    assert_eq!(reply.body["tool_name"], tool);
+    reply.body["result"].clone()
+}
+
+async fn dashboard_flow_runs_every_tool(app: TestApp) {
+    let hotel = app.hotel("Dashboard").await;
+    let api = Api::of(&app);
+    let reply = api
+        .call(Method::POST, "/mcp/connect", Some(&hotel.token), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["tenant_id"], hotel.tenant.as_str());
+    assert_eq!(reply.body["message"], "Connection registered successfully");
+    let connection = reply.body["connection_id"].as_str().unwrap().to_owned();
+
+    let snapshot = app.sim.snapshot(&hotel.spec.api_key).unwrap();
+    let settings = run(&api, &connection, "get_property_settings", json!({})).await;
+    assert_eq!(
+        settings["data"]["property"],
+        snapshot["settings"]["property"]
+    );
+    let rooms = run(&api, &connection, "get_rooms_details", json!({})).await;
+    let room_id = rooms["data"][0]["id"].as_i64().unwrap();
+    let from = Utc::now().date_naive() + Duration::days(10);
+    let to = from + Duration::days(2);
+    let range = json!({"date_from": from.to_string(), "date_to": to.to_string(), "sysres": "qdo"});
+    run(&api, &connection, "get_availability", range.clone()).await;
+    let update = json!({"values": [{"date": from.to_string(), "room_id": room_id, "avail": 1, "is_opened": 1}]});
+    run(&api, &connection, "update_availability", update).await;
+    let after = run(&api, &connection, "get_availability", range).await;
+    assert_eq!(
+        after["availability"][0]["qty"], 1,
+        "the write reached the PMS"
+    );
+    let bookings = run(&api, &connection, "get_bookings", json!({"limit": 5})).await;
+    let booking = bookings["data"][0].clone();
+    let offers = json!({"date_from": from.to_string(), "nights": 2, "guests": [{"adults": 2}]});
+    run(&api, &connection, "get_booking_offers", offers).await;
+    let item = booking["booking_items"][0]["booking_item_id"].clone();
+    let ack = json!({"revision_id": booking["revision_id"], "booking_items": [{"booking_item_id": item, "ext_reservation_id": "PMS-1"}]});
+    run(&api, &connection, "ack_booking", ack).await;
+    let assign = json!({"items": [{"booking_item_id": item, "room_number": "204"}]});
+    run(&api, &connection, "post_room_assignment", assign).await;
+    let external = json!({"data": {"sysres": "BOOKING", "external_property_id": "123456"}});
+    run(&api, &connection, "post_external_property_data", external).await;
+    let email = json!({"to": "guest@example.com", "subject": "Welcome", "message": "See you soon"});
+    run(&api, &connection, "send_quendoo_email", email).await;
+    let call =
+        json!({"phone": "+359888123456", "message": "Your room is ready", "language": "en-US"});
+    run(&api, &connection, "make_call", call).await;
+    let calls_made = 12;
+
+    let id = connection.parse().unwrap();
+    let stored = app
+        .state
+        .store
+        .get_connection(&id, app.state.config.connection_idle_ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.tool_calls, calls_made,
+        "every call is counted on the connection"
+    );
+    let health = api.call(Method::GET, "/health", None, None).await;
+    assert_eq!(health.body["active_connections"], 1);
+
+    let reply = api
+        .call(
+            Method::POST,
+            "/mcp/disconnect",
+            None,
+            Some(json!({"connection_id": connection})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body, json!({"status": "disconnected"}));
+    let after = api.execute(&connection, "get_bookings", json!({})).await;
+    let text = detail(&after, StatusCode::UNAUTHORIZED);
+    assert!(text.contains("/mcp/connect"), "{text}");
+    api.assert_no_secret_of(&hotel);
+}
+
+async fn disconnect_takes_the_seeds_query_form(app: TestApp) {
+    let hotel = app.hotel("Query form").await;
+    let api = Api::of(&app);
+    let connection = api.connect(&hotel.token).await;
+    let path = format!("/mcp/disconnect?connection_id={connection}");
+    let reply = api.call(Method::POST, &path, None, None).await;
+    assert_eq!(reply.body, json!({"status": "disconnected"}));
+    let after = api.execute(&connection, "get_bookings", json!({})).await;
+    detail(&after, StatusCode::UNAUTHORIZED);
+    // Gone is gone: a second disconnect, or an id never issued, succeeds too.
+    let again = api.call(Method::POST, &path, None, None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    let missing = api
+        .call(Method::POST, "/mcp/disconnect", None, Some(json!({})))
+        .await;
+    detail(&missing, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn root_lists_the_endpoints(app: TestApp) {
+    let api = Api::of(&app);
+    let reply = api.call(Method::GET, "/", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["service"], "Quendoo MCP Server");
+    assert_eq!(reply.body["status"], "running");
+    assert_eq!(reply.body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(reply.body["endpoints"]["connect"], "POST /mcp/connect");
+    assert_eq!(reply.body["endpoints"]["tools"], "POST /mcp/tools/execute");
+}
+
+/// Two servers on one PostgreSQL database: a connection registered through
+/// one is used, counted and closed through the other.
+#[tokio::test]
+async fn a_connection_made_on_one_replica_works_on_another() {
+    crate::capture_logs();
+    let app = TestApp::spawn(crate::support::TestDb::postgres().await).await;
+    let hotel = app.hotel("Replicated").await;
+    let first = Api::of(&app);
+    let second = Api::new(&app.replica().await);
+    let connection = first.connect(&hotel.token).await;
+    run(&second, &connection, "get_bookings", json!({"limit": 1})).await;
+    run(&first, &connection, "get_rooms_details", json!({})).await;
+    let id = connection.parse().unwrap();
+    let stored = app
+        .state
+        .store
+        .get_connection(&id, app.state.config.connection_idle_ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.tool_calls, 2);
+    let reply = second
+        .call(
+            Method::POST,
+            "/mcp/disconnect",
+            None,
+            Some(json!({"connection_id": connection})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    detail(
+        &first.execute(&connection, "get_bookings", json!({})).await,
+        StatusCode::UNAUTHORIZED,
+    );
+}
