@@ -1,10 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::error::ErrorKind;
 use uuid::Uuid;
 
-use super::error::{db_error, violation};
+use super::error::{db_error, tenant_row_error};
 use super::row::{get, parse, timestamp};
 use super::time::now_ms;
 use super::{StorageError, Store};
@@ -93,13 +92,7 @@ impl Store {
         .bind(now_ms())
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| match violation(&e) {
-            Some(ErrorKind::ForeignKeyViolation) => StorageError::NotFound {
-                what: "tenant",
-                id: tenant.to_string(),
-            },
-            _ => db_error("storing an api key")(e),
-        })?;
+        .map_err(tenant_row_error(tenant, "storing an api key"))?;
         KeyInfo::try_from(&row)
     }
 

@@ -3,9 +3,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::error::ErrorKind;
 
-use super::error::{db_error, violation};
+use super::error::{db_error, tenant_row_error};
 use super::row::{get, parse, timestamp};
 use super::time::{cutoff_ms, now_ms};
 use super::{StorageError, Store};
@@ -47,13 +46,7 @@ impl Store {
         .bind(now_ms())
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| match violation(&e) {
-            Some(ErrorKind::ForeignKeyViolation) => StorageError::NotFound {
-                what: "tenant",
-                id: tenant.to_string(),
-            },
-            _ => db_error("creating a connection")(e),
-        })?;
+        .map_err(tenant_row_error(tenant, "creating a connection"))?;
         Connection::try_from(&row)
     }
 

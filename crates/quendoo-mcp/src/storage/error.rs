@@ -1,3 +1,4 @@
+use crate::domain::TenantId;
 use sqlx::error::ErrorKind;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,21 @@ pub(super) fn violation(err: &sqlx::Error) -> Option<ErrorKind> {
     match err {
         sqlx::Error::Database(db) => Some(db.kind()),
         _ => None,
+    }
+}
+
+/// For writes of a row that belongs to a tenant: a foreign-key violation
+/// means the tenant does not exist; anything else is a database error.
+pub(super) fn tenant_row_error(
+    tenant: &TenantId,
+    operation: &'static str,
+) -> impl FnOnce(sqlx::Error) -> StorageError {
+    move |err| match violation(&err) {
+        Some(ErrorKind::ForeignKeyViolation) => StorageError::NotFound {
+            what: "tenant",
+            id: tenant.to_string(),
+        },
+        _ => db_error(operation)(err),
     }
 }
 

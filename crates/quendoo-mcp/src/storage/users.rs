@@ -3,7 +3,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::error::ErrorKind;
 
-use super::error::{db_error, violation};
+use super::error::{db_error, tenant_row_error, violation};
 use super::row::{parse, timestamp};
 use super::time::now_ms;
 use super::{StorageError, Store};
@@ -51,11 +51,7 @@ impl Store {
             Some(ErrorKind::UniqueViolation) => {
                 StorageError::Conflict(format!("a user with e-mail {email} already exists"))
             }
-            Some(ErrorKind::ForeignKeyViolation) => StorageError::NotFound {
-                what: "tenant",
-                id: tenant.to_string(),
-            },
-            _ => db_error("creating a user")(e),
+            _ => tenant_row_error(tenant, "creating a user")(e),
         })?;
         User::try_from(&row)
     }
