@@ -10,6 +10,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::{
+    audit::AuditTrail,
     domain::{TenantId, UserId},
     secrets::SecretStore,
     storage::{AuditEntry, Store},
@@ -33,7 +34,7 @@ struct Inner {
     catalogue: Catalogue,
     client: QuendooClient,
     secrets: SecretStore,
-    store: Store,
+    audit: AuditTrail,
     caches: PmsCaches,
 }
 
@@ -44,7 +45,7 @@ impl Executor {
                 catalogue: Catalogue::new(),
                 client,
                 secrets,
-                store,
+                audit: AuditTrail::start(store),
                 caches: PmsCaches::new(),
             }),
         }
@@ -97,7 +98,7 @@ impl Executor {
         };
         // The call has had its effect by now: a lost audit row is logged, not
         // turned into a failed call.
-        if let Err(error) = self.inner.store.record_audit(&entry).await {
+        if let Err(error) = self.inner.audit.record(entry).await {
             tracing::warn!(tenant = %caller.tenant, tool = tool.name, %error, "could not record the audit entry");
         }
         outcome

@@ -1,6 +1,7 @@
 //! quendoo-mcp: a multi-tenant MCP server for the Quendoo hotel PMS.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -48,23 +48,36 @@ impl TryFrom<&AnyRow> for AuditRecord {
 }
 
 impl Store {
-    pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO audit_log \
-               (tenant_id, user_id, tool, outcome, created_at, duration_ms, args_digest) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(entry.tenant_id.as_str())
-        .bind(entry.user_id.as_ref().map(UserId::as_str))
-        .bind(entry.tool.as_str())
-        .bind(entry.outcome.as_str())
-        .bind(now_ms())
-        .bind(entry.duration_ms)
-        .bind(entry.args_digest.as_str())
-        .execute(&self.pool)
-        .await
-        .map(drop)
-        .map_err(db_error("recording an audit entry"))
+    /// Records entries in one transaction: one commit (and one wait for
+    /// SQLite's single writer) for a whole group of tool calls.
+    pub async fn record_audit(&self, entries: &[AuditEntry]) -> Result<(), StorageError> {
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(db_error("recording audit entries"))?;
+        let now = now_ms();
+        for entry in entries {
+            sqlx::query(
+                "INSERT INTO audit_log \
+                   (tenant_id, user_id, tool, outcome, created_at, duration_ms, args_digest) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(entry.tenant_id.as_str())
+            .bind(entry.user_id.as_ref().map(UserId::as_str))
+            .bind(entry.tool.as_str())
+            .bind(entry.outcome.as_str())
+            .bind(now)
+            .bind(entry.duration_ms)
+            .bind(entry.args_digest.as_str())
+            .execute(&mut *transaction)
+            .await
+            .map_err(db_error("recording audit entries"))?;
+        }
+        transaction
+            .commit()
+            .await
+            .map_err(db_error("recording audit entries"))
     }
 
     /// The tenant's latest audit entries, newest first.

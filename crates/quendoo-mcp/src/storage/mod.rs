@@ -92,6 +92,20 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // In WAL mode NORMAL stays consistent and only risks the
+                        // last commits on power loss; FULL (the default) fsyncs
+                        // every commit under the single writer lock, which made
+                        // the per-call audit insert the server's bottleneck.
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(db_error("connecting to the database"))?;

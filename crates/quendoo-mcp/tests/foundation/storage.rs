@@ -381,14 +381,14 @@ async fn deleting_a_tenant_cascades(store: Store) {
         .unwrap();
     let c = store.create_connection(&t.id).await.unwrap();
     store
-        .record_audit(&AuditEntry {
+        .record_audit(&[AuditEntry {
             tenant_id: t.id.clone(),
             user_id: None,
             tool: "get_bookings".into(),
             outcome: "success".into(),
             duration_ms: 5,
             args_digest: "d".into(),
-        })
+        }])
         .await
         .unwrap();
 
@@ -418,14 +418,14 @@ async fn audit_log(store: Store) {
         .enumerate()
     {
         store
-            .record_audit(&AuditEntry {
+            .record_audit(&[AuditEntry {
                 tenant_id: t.clone(),
                 user_id: (i == 1).then(|| user.clone()),
                 tool: (*tool).into(),
                 outcome: if i == 2 { "error" } else { "success" }.into(),
                 duration_ms: i as i64 * 10,
                 args_digest: format!("digest-{i}"),
-            })
+            }])
             .await
             .unwrap();
     }
