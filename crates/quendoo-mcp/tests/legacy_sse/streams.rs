@@ -17,8 +17,31 @@ const IDLE_STREAMS: usize = 2000;
 /// What a keep-alive comment looks like on the wire.
 const KEEP_ALIVE: &str = ":\n\n";
 
+/// Each stream is two sockets in this process (client and server end).
+fn allow_open_files(needed: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        if limit.rlim_cur < needed {
+            limit.rlim_cur = needed.min(limit.rlim_max);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        }
+    }
+    assert!(
+        limit.rlim_cur >= needed,
+        "this test needs {needed} open files; the hard limit is {}",
+        limit.rlim_max
+    );
+}
+
 #[tokio::test]
 async fn thousands_of_idle_streams_stay_open_and_answered() {
+    // Room for the streams and for the other tests running alongside.
+    allow_open_files(2 * IDLE_STREAMS as u64 + 1024);
     let app = TestApp::spawn_with(TestDb::sqlite().await, |serve| {
         serve.legacy_sse_keepalive = Duration::from_millis(500);
     })
