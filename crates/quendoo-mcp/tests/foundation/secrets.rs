@@ -7,6 +7,7 @@ use quendoo_mcp::storage::Store;
 use secrecy::{ExposeSecret, SecretString};
 
 on_both_backends!(
+    |db| db.store().await;
     set_get_list_delete,
     undecryptable_values_are_errors_not_absent,
     find_tenant_by_quendoo_key,

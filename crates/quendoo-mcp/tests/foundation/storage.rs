@@ -4,6 +4,7 @@ use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId}
 use quendoo_mcp::storage::{AuditEntry, Backend, StorageError, Store};
 
 on_both_backends!(
+    |db| db.store().await;
     migrations_are_idempotent_and_ping_works,
     tenants,
     users,

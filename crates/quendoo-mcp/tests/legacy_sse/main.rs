@@ -2,41 +2,16 @@
 //! client that behaves exactly as the dashboard backend's hand-written one,
 //! against the server on SQLite and PostgreSQL and the PMS simulator.
 
-#[path = "../support/app.rs"]
-mod app;
+#[macro_use]
 #[path = "../support/mod.rs"]
 mod support;
 
 mod client;
-mod logs;
 
 use serde_json::{Value, json};
 
-use app::TestApp;
 use client::{Dashboard, post};
-
-/// Runs each `async fn name(db: TestDb)` of the calling module on a fresh
-/// SQLite file and on a fresh PostgreSQL database.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::support::TestDb::sqlite().await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::support::TestDb::postgres().await).await;
-                }
-            )*
-        }
-    };
-}
+use support::app::{self, TestApp};
 
 mod streams;
 mod tenancy;
@@ -62,10 +37,10 @@ mod dashboard {
     use super::*;
     use crate::support::TestDb;
 
-    on_both_backends!(dashboard_session_end_to_end, task_post_without_a_stream);
+    on_both_backends!(|db| db; dashboard_session_end_to_end, task_post_without_a_stream);
 
     async fn dashboard_session_end_to_end(db: TestDb) {
-        crate::logs::capture();
+        crate::support::logs::capture();
         let app = TestApp::spawn(db).await;
         let hotel = app.hotel("Dashboard").await;
         let mut dashboard = Dashboard::connect(&app.url("/sse"), &hotel.spec.api_key).await;
@@ -96,7 +71,7 @@ mod dashboard {
                 .all(|r| r.api_key.as_deref() == Some(hotel.spec.api_key.as_str()))
         );
         assert_eq!(dashboard.request("ping", None).await["result"], json!({}));
-        crate::logs::assert_none_of(&[&hotel.spec.api_key]);
+        crate::support::logs::assert_none_of(&[&hotel.spec.api_key]);
     }
 
     /// The scheduled-tasks client: no stream, a `task_` session, no

@@ -16,6 +16,7 @@ use crate::{
 };
 
 on_both_backends!(
+    |db| db;
     unknown_or_missing_credentials_get_401,
     two_hotels_on_two_keys_are_kept_apart,
     auto_tenant_gives_a_new_key_one_tenant
@@ -24,7 +25,7 @@ on_both_backends!(
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"d","version":"1"}}}"#;
 
 async fn unknown_or_missing_credentials_get_401(db: TestDb) {
-    crate::logs::capture();
+    crate::support::logs::capture();
     let app = TestApp::spawn(db).await;
     // Quendoo knows this key, but no tenant here holds it.
     let stranger = app.hotel_without_keys("Stranger").await.spec.api_key;
@@ -74,7 +75,7 @@ async fn unknown_or_missing_credentials_get_401(db: TestDb) {
     )
     .await;
     assert_eq!(forged.status, 401);
-    crate::logs::assert_none_of(&[&stranger, &hotel.spec.api_key]);
+    crate::support::logs::assert_none_of(&[&stranger, &hotel.spec.api_key]);
 }
 
 async fn two_hotels_on_two_keys_are_kept_apart(db: TestDb) {
@@ -106,7 +107,7 @@ async fn two_hotels_on_two_keys_are_kept_apart(db: TestDb) {
 }
 
 async fn auto_tenant_gives_a_new_key_one_tenant(db: TestDb) {
-    crate::logs::capture();
+    crate::support::logs::capture();
     let app = TestApp::spawn_with(db, |serve| serve.legacy_auto_tenant = true).await;
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let spec = PropertySpec {
@@ -152,5 +153,5 @@ async fn auto_tenant_gives_a_new_key_one_tenant(db: TestDb) {
     assert_eq!(reply.status, 401, "{reply:?}");
     assert!(!reply.body.contains(&refused));
     assert_eq!(app.state.store.list_tenants().await.unwrap().len(), 1);
-    crate::logs::assert_none_of(&[&spec.api_key, &refused]);
+    crate::support::logs::assert_none_of(&[&spec.api_key, &refused]);
 }

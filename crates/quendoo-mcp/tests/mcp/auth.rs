@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::app::{JWT_SECRET, TestApp};
 
-on_both_backends!(
+on_both_backends!(|db| crate::app::TestApp::spawn(db).await;
     bad_tokens_get_401_with_a_challenge,
     origin_host_and_size_limits,
     metadata_is_published,

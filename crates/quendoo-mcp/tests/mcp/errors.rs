@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::{app::TestApp, call, connect, failure};
 
-on_both_backends!(
+on_both_backends!(|db| crate::app::TestApp::spawn(db).await;
     bad_arguments_are_refused_before_any_upstream_call,
     a_hotel_without_keys_is_told_how_to_add_them,
     upstream_failures_are_explained,

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::{app::TestApp, call, connect, ok};
 
-on_both_backends!(each_hotel_reaches_only_its_own_property);
+on_both_backends!(|db| crate::app::TestApp::spawn(db).await; each_hotel_reaches_only_its_own_property);
 
 async fn each_hotel_reaches_only_its_own_property(app: TestApp) {
     let a = app.hotel("Hotel A").await;

@@ -3,59 +3,15 @@
 //! failures that echo the request) is checked for the hotel's keys, its
 //! token and its guests' data, under the server's own logging cap.
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex, OnceLock},
-};
-
-use quendoo_mcp::telemetry::privacy_cap;
 use quendoo_sim::Fault;
 use serde_json::json;
-use tracing_subscriber::{Layer, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt};
 
-use crate::{app::TestApp, call, connect};
+use crate::{app::TestApp, call, connect, support::logs};
 
-/// Every log line of this test binary, from the moment the first test asks.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
-fn capture() -> &'static Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = Captured::default();
-        // The server's own cap, and TRACE for everything else.
-        tracing_subscriber::registry()
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_writer(captured.clone())
-                    .with_filter(privacy_cap()),
-            )
-            .init();
-        captured
-    })
-}
-
-on_both_backends!(no_secret_or_guest_data_in_the_log);
+on_both_backends!(|db| crate::app::TestApp::spawn(db).await; no_secret_or_guest_data_in_the_log);
 
 async fn no_secret_or_guest_data_in_the_log(app: TestApp) {
-    let log = capture();
+    logs::capture();
     let hotel = app.hotel("Quiet").await;
     let client = connect(&app, &hotel.token).await;
     let guest = app.sim.snapshot(&hotel.spec.api_key).unwrap()["bookings"][0]["client"]["email"]
@@ -93,7 +49,7 @@ async fn no_secret_or_guest_data_in_the_log(app: TestApp) {
     }
     client.cancel().await.ok();
 
-    let text = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+    let text = logs::text();
     assert!(
         text.contains("tool call"),
         "the capture works: {}",

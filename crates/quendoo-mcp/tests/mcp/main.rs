@@ -1,8 +1,7 @@
 //! `/mcp` end to end: the official SDK's client over Streamable HTTP, the
 //! server, a real database (SQLite and PostgreSQL) and the PMS simulator.
 
-#[path = "../support/app.rs"]
-mod app;
+#[macro_use]
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -16,30 +15,7 @@ use rmcp::{
 };
 use serde_json::Value;
 
-use app::TestApp;
-
-/// Runs each `async fn name(app: TestApp)` of the calling module on a server
-/// over a fresh SQLite file and over a fresh PostgreSQL database.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::app::TestApp::spawn(crate::support::TestDb::sqlite().await).await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(crate::app::TestApp::spawn(crate::support::TestDb::postgres().await).await).await;
-                }
-            )*
-        }
-    };
-}
+use support::app::{self, TestApp};
 
 pub type Client = RunningService<RoleClient, ()>;
 

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::{app::TestApp, call, connect, ok};
 
-on_both_backends!(
+on_both_backends!(|db| crate::app::TestApp::spawn(db).await;
     listing_shows_eleven_described_tools,
     every_tool_works_against_the_simulator
 );

@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 use crate::{
     Api,
     app::{JWT_SECRET, TestApp},
-    detail, on_both_backends,
+    detail,
 };
 
 const ADMIN_TOKEN: &str = "static-admin-token-of-at-least-32-bytes";
 
-on_both_backends!(with_admin_token;
+on_both_backends!(|db| crate::spawn(db, super::with_admin_token).await;
     a_hotel_manages_its_own_keys,
     hotels_cannot_touch_each_others_keys_or_connections,
     platform_admin_manages_tenants_and_users,

@@ -5,9 +5,9 @@ use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{Api, app::TestApp, detail, on_both_backends};
+use crate::{Api, app::TestApp, detail};
 
-on_both_backends!(defaults;
+on_both_backends!(|db| crate::spawn(db, super::defaults).await;
     dashboard_flow_runs_every_tool,
     disconnect_takes_the_seeds_query_form,
     root_lists_the_endpoints,
@@ -136,7 +136,7 @@ async fn root_lists_the_endpoints(app: TestApp) {
 /// one is used, counted and closed through the other.
 #[tokio::test]
 async fn a_connection_made_on_one_replica_works_on_another() {
-    crate::capture_logs();
+    crate::support::logs::capture();
     let app = TestApp::spawn(crate::support::TestDb::postgres().await).await;
     let hotel = app.hotel("Replicated").await;
     let first = Api::of(&app);

@@ -7,9 +7,9 @@ use quendoo_sim::Fault;
 use reqwest::{Method, StatusCode, header};
 use serde_json::json;
 
-use crate::{Api, app::TestApp, detail, on_both_backends};
+use crate::{Api, app::TestApp, detail};
 
-on_both_backends!(short_upstream_timeout;
+on_both_backends!(|db| crate::spawn(db, super::short_upstream_timeout).await;
     connect_refuses_missing_bad_and_unknown_tokens,
     execute_errors_have_the_right_status,
     upstream_failures_are_502_and_timeouts_504,
@@ -196,9 +196,9 @@ mod idle {
     use reqwest::{Method, StatusCode};
     use serde_json::json;
 
-    use crate::{Api, app::TestApp, detail, on_both_backends};
+    use crate::{Api, app::TestApp, detail};
 
-    on_both_backends!(short_idle_ttl; idle_connections_expire);
+    on_both_backends!(|db| crate::spawn(db, super::short_idle_ttl).await; idle_connections_expire);
 
     fn short_idle_ttl(serve: &mut ServeArgs) {
         serve.connection_idle_ttl = Duration::from_secs(1);

@@ -2,8 +2,7 @@
 //! database (SQLite and PostgreSQL) and the PMS simulator. Every response
 //! body and every log line is kept, so tests can check that no secret shows.
 
-#[path = "../support/app.rs"]
-mod app;
+#[macro_use]
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -11,74 +10,17 @@ mod admin;
 mod dashboard;
 mod errors;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Mutex;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use app::{Hotel, TestApp};
+use support::app::{self, Hotel, TestApp};
 
-/// Runs each `async fn name(app: TestApp)` of the calling module on a server
-/// over a fresh SQLite file and over a fresh PostgreSQL database, configured
-/// by the module's `fn $tweak(&mut ServeArgs)`.
-macro_rules! on_both_backends {
-    ($tweak:ident; $($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    crate::capture_logs();
-                    let db = crate::support::TestDb::sqlite().await;
-                    super::$name(crate::app::TestApp::spawn_with(db, super::$tweak).await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    crate::capture_logs();
-                    let db = crate::support::TestDb::postgres().await;
-                    super::$name(crate::app::TestApp::spawn_with(db, super::$tweak).await).await;
-                }
-            )*
-        }
-    };
-}
-pub(crate) use on_both_backends;
-
-/// Every log line of this test binary (all tests share the subscriber).
-static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-
-#[derive(Clone)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Sends every log line, at debug level, into `LOGS`.
-pub fn capture_logs() {
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = LogBuffer(buffer.clone());
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-        buffer
-    });
-}
-
-pub fn logs() -> String {
-    String::from_utf8_lossy(&LOGS.get().expect("capture_logs").lock().unwrap()).into_owned()
+/// A server over `db` configured by `tweak`, with the log capture on.
+pub async fn spawn(db: support::TestDb, tweak: app::Tweak) -> TestApp {
+    support::logs::capture();
+    TestApp::spawn_with(db, tweak).await
 }
 
 /// An HTTP client that keeps every response body it receives.
@@ -156,7 +98,7 @@ impl Api {
     /// Fails if any response so far, or any log line, holds one of the
     /// hotel's credentials.
     pub fn assert_no_secret_of(&self, hotel: &Hotel) {
-        let logs = logs();
+        let logs = support::logs::text();
         assert!(logs.contains("tool call"), "the log capture works");
         let seen = self.seen.lock().unwrap();
         for secret in [

@@ -1,8 +1,5 @@
 //! A running server, its database and the PMS simulator, for end-to-end
-//! tests over real sockets. Include after `mod.rs`:
-//! `#[path = "../support/app.rs"] mod app;` (it uses `crate::support`).
-
-#![allow(dead_code)] // each test binary uses its own subset
+//! tests over real sockets.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -16,7 +13,7 @@ use quendoo_mcp::{
 use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::support::TestDb;
+use super::TestDb;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 

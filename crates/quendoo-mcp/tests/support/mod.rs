@@ -1,11 +1,37 @@
-//! Test databases: a fresh SQLite file or a fresh PostgreSQL database per
-//! test, removed afterwards. Include from any test binary with
-//! `#[path = "../support/mod.rs"] mod support;`.
+//! Test support: a fresh SQLite file or a fresh PostgreSQL database per
+//! test (removed afterwards), the server with its simulator (`app`), log
+//! capture (`logs`) and `on_both_backends!`. Include from any test binary with
+//! `#[macro_use] #[path = "../support/mod.rs"] mod support;`.
 //!
 //! PostgreSQL is the server every machine has at 127.0.0.1:5432 (override
 //! with `TEST_POSTGRES_URL`); when it cannot be reached the test fails.
 
-#![allow(dead_code)] // each test binary uses its own subset
+#![allow(dead_code, unused_macros)] // each test binary uses its own subset
+
+pub mod app;
+pub mod logs;
+
+/// Runs each `async fn name(arg)` of the calling module twice: on a fresh
+/// SQLite file and on a fresh PostgreSQL database. `arg` is `$setup`, an
+/// expression in which `$db` names that database (alive until the test ends):
+/// `on_both_backends!(|db| db.store().await; tenants, users);`
+macro_rules! on_both_backends {
+    (|$db:ident| $setup:expr; $($name:ident),* $(,)?) => {
+        on_both_backends!(@on sqlite, $db, $setup, $($name),*);
+        on_both_backends!(@on postgres, $db, $setup, $($name),*);
+    };
+    (@on $backend:ident, $db:ident, $setup:expr, $($name:ident),*) => {
+        mod $backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let $db = crate::support::TestDb::$backend().await;
+                    super::$name($setup).await;
+                }
+            )*
+        }
+    };
+}
 
 use quendoo_mcp::storage::Store;
 use sqlx::{Connection, Executor, PgConnection};
