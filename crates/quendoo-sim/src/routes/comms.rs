@@ -13,6 +13,9 @@ use super::reply::json;
 use crate::record::SentMessage;
 use crate::state::{Bearer, SimState};
 
+/// The parts of a request both services take in.
+type Request = (State<Arc<SimState>>, Method, Uri, HeaderMap, Bytes);
+
 pub(super) async fn send_email(
     State(sim): State<Arc<SimState>>,
     method: Method,
@@ -20,22 +23,23 @@ pub(super) async fn send_email(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let incoming = Incoming::new(method, &uri, body);
-    if let Some(answer) = sim.intercept(&incoming).await {
-        return answer;
-    }
-    accept(&sim, Bearer::Email, &headers, &incoming, |body| {
-        let to = text(body, "to")?;
-        if !to.contains('@') || to.starts_with('@') || to.ends_with('@') {
-            return Err("'to' must be an e-mail address".to_owned());
-        }
-        text(body, "subject")?;
-        text(body, "message")?;
-        if body.get("html").is_some_and(|html| !html.is_boolean()) {
-            return Err("'html' must be a boolean".to_owned());
-        }
-        Ok(format!("E-mail to {to} accepted for delivery"))
-    })
+    accept(
+        (State(sim), method, uri, headers, body),
+        Bearer::Email,
+        |body| {
+            let to = text(body, "to")?;
+            if !to.contains('@') || to.starts_with('@') || to.ends_with('@') {
+                return Err("'to' must be an e-mail address".to_owned());
+            }
+            text(body, "subject")?;
+            text(body, "message")?;
+            if body.get("html").is_some_and(|html| !html.is_boolean()) {
+                return Err("'html' must be a boolean".to_owned());
+            }
+            Ok(format!("E-mail to {to} accepted for delivery"))
+        },
+    )
+    .await
 }
 
 pub(super) async fn make_call(
@@ -45,34 +49,38 @@ pub(super) async fn make_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    accept(
+        (State(sim), method, uri, headers, body),
+        Bearer::Automation,
+        |body| {
+            let phone = text(body, "phone")?;
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            if !(6..=15).contains(&digits)
+                || !phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " +()-".contains(c))
+            {
+                return Err("'phone' must be a phone number".to_owned());
+            }
+            text(body, "message")?;
+            text(body, "language")?;
+            Ok(format!("Call to {phone} queued"))
+        },
+    )
+    .await
+}
+
+/// Plays any injected fault, checks the bearer and the body, then records
+/// the message in the outbox.
+async fn accept(
+    (State(sim), method, uri, headers, body): Request,
+    kind: Bearer,
+    check: impl FnOnce(&Value) -> Result<String, String>,
+) -> Response {
     let incoming = Incoming::new(method, &uri, body);
     if let Some(answer) = sim.intercept(&incoming).await {
         return answer;
     }
-    accept(&sim, Bearer::Automation, &headers, &incoming, |body| {
-        let phone = text(body, "phone")?;
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        if !(6..=15).contains(&digits)
-            || !phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +()-".contains(c))
-        {
-            return Err("'phone' must be a phone number".to_owned());
-        }
-        text(body, "message")?;
-        text(body, "language")?;
-        Ok(format!("Call to {phone} queued"))
-    })
-}
-
-/// Checks the bearer and the body, then records the message in the outbox.
-fn accept(
-    sim: &SimState,
-    kind: Bearer,
-    headers: &HeaderMap,
-    incoming: &Incoming,
-    check: impl FnOnce(&Value) -> Result<String, String>,
-) -> Response {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
