@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use quendoo_api::{ClientConfig, QuendooClient};
 use url::Url;
@@ -30,6 +31,9 @@ pub struct AppState {
     pub executor: Executor,
     pub host_guard: Arc<HostGuard>,
     pub config: Arc<ServeArgs>,
+    /// Cancelled when the server starts shutting down (SIGTERM, Ctrl-C, or
+    /// anyone holding it): long-lived responses end, so the drain can finish.
+    pub shutdown: CancellationToken,
 }
 
 pub struct Application {
@@ -95,6 +99,7 @@ impl Application {
             secrets,
             store,
             config: Arc::new(serve),
+            shutdown: CancellationToken::new(),
         };
         Ok(Application {
             listener,
@@ -128,11 +133,19 @@ impl Application {
             .transpose()
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
+    /// Serves until Ctrl-C, SIGTERM or `AppState::shutdown`, then ends the
+    /// open event streams and finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let shutdown = self.state.shutdown.clone();
         let router = http::router(self.state);
         axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    () = shutdown_signal() => {},
+                    () = shutdown.cancelled() => {},
+                }
+                shutdown.cancel();
+            })
             .await
     }
 }

@@ -125,7 +125,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         // Host and Origin are checked by `host_guard`, in one place for every transport.
         .disable_allowed_hosts()
         .disable_allowed_origins()
-        .with_max_request_body_bytes(state.config.max_body_bytes);
+        .with_max_request_body_bytes(state.config.max_body_bytes)
+        .with_cancellation_token(state.shutdown.child_token());
     let server = McpServer::new(state.executor.clone());
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),

@@ -1,5 +1,6 @@
 //! Idle `/sse` streams: thousands held open at once, all kept alive and the
-//! server still answering; a closed stream gives its place back.
+//! server still answering; a closed stream gives its place back; a shutdown
+//! ends them all instead of waiting on them forever.
 
 use std::time::Duration;
 
@@ -107,4 +108,26 @@ async fn a_closed_stream_gives_its_place_back() {
     }
     assert!(reopened, "the closed stream's place was never given back");
     second.read_until(KEEP_ALIVE).await.unwrap();
+}
+
+#[tokio::test]
+async fn open_streams_end_when_the_server_shuts_down() {
+    let app = TestApp::spawn(TestDb::sqlite().await).await;
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let mut stream = SseStream::open(app.addr).await.unwrap();
+        stream.endpoint().await.unwrap();
+        streams.push(stream);
+    }
+    // A bound for a hang, not a measurement: an idle stream that outlived the
+    // shutdown would keep the graceful drain waiting for ever.
+    let stopped = tokio::time::timeout(Duration::from_secs(30), app.shut_down()).await;
+    assert!(
+        matches!(stopped, Ok(Ok(()))),
+        "the shutdown waited on idle /sse streams"
+    );
+    for mut stream in streams {
+        let ended = stream.read_until("event: never sent").await;
+        assert!(ended.is_err(), "the stream was closed by the server");
+    }
 }

@@ -34,7 +34,11 @@ pub struct TestApp {
     /// What `replica` needs to start another server like this one.
     serve: ServeArgs,
     encryption_key: SecretString,
+    server: Server,
 }
+
+/// The task serving requests until shutdown.
+type Server = tokio::task::JoinHandle<std::io::Result<()>>;
 
 /// How a test wants the server configured, beyond the defaults.
 pub type Tweak = fn(&mut ServeArgs);
@@ -58,7 +62,7 @@ impl TestApp {
         };
         tweak(&mut serve);
         let encryption_key = EncryptionKey::generate().unwrap().to_base64();
-        let (addr, state) = start(&serve, &db.url, &encryption_key).await;
+        let (addr, state, server) = start(&serve, &db.url, &encryption_key).await;
         TestApp {
             base: format!("http://{addr}"),
             addr,
@@ -67,13 +71,21 @@ impl TestApp {
             db,
             serve,
             encryption_key,
+            server,
         }
+    }
+
+    /// Starts the server's graceful shutdown (as SIGTERM does) and waits
+    /// until it has finished.
+    pub async fn shut_down(self) -> std::io::Result<()> {
+        self.state.shutdown.cancel();
+        self.server.await.expect("the server task")
     }
 
     /// The base URL of a second server on the same database, simulator and
     /// secrets: another replica behind the same load balancer.
     pub async fn replica(&self) -> String {
-        let (addr, _) = start(&self.serve, &self.db.url, &self.encryption_key).await;
+        let (addr, _, _) = start(&self.serve, &self.db.url, &self.encryption_key).await;
         format!("http://{addr}")
     }
 
@@ -138,7 +150,7 @@ async fn start(
     serve: &ServeArgs,
     database_url: &str,
     key: &SecretString,
-) -> (SocketAddr, AppState) {
+) -> (SocketAddr, AppState, Server) {
     let settings = Settings {
         serve: serve.clone(),
         database_url: database_url.to_owned().into(),
@@ -151,6 +163,6 @@ async fn start(
     let app = Application::build(settings).await.expect("application");
     let addr = app.local_addr();
     let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
-    (addr, state)
+    let server = tokio::spawn(app.run_until_stopped());
+    (addr, state, server)
 }

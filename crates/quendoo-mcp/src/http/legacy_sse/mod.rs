@@ -33,6 +33,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let streams = stream::Streams::new(
         state.config.legacy_sse_max_streams,
         state.config.legacy_sse_keepalive,
+        state.shutdown.clone(),
     );
     Router::new()
         .route("/sse", get(stream::open))

@@ -1,7 +1,7 @@
-//! `GET /sse`: announce where to POST, then only keep-alive comments. Each
-//! open stream is counted, and the count is capped: the stream needs no
-//! credential (the dashboard sends none on it), so the cap bounds what
-//! anonymous clients can hold.
+//! `GET /sse`: announce where to POST, then only keep-alive comments until
+//! the client leaves or the server shuts down. Each open stream is counted,
+//! and the count is capped: the stream needs no credential (the dashboard
+//! sends none on it), so the cap bounds what anonymous clients can hold.
 
 use std::{
     convert::Infallible,
@@ -21,6 +21,7 @@ use axum::{
     },
 };
 use futures::{StreamExt, stream};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::http::error::ApiError;
@@ -30,6 +31,8 @@ pub(super) struct Streams {
     open: Arc<AtomicUsize>,
     max: usize,
     keep_alive: Duration,
+    /// Ends every stream: a graceful shutdown waits for open responses.
+    shutdown: CancellationToken,
 }
 
 /// One open stream's place in the count, given back when the stream is dropped
@@ -43,11 +46,12 @@ impl Drop for Slot {
 }
 
 impl Streams {
-    pub(super) fn new(max: usize, keep_alive: Duration) -> Self {
+    pub(super) fn new(max: usize, keep_alive: Duration, shutdown: CancellationToken) -> Self {
         Self {
             open: Arc::new(AtomicUsize::new(0)),
             max,
             keep_alive,
+            shutdown,
         }
     }
 
@@ -72,10 +76,11 @@ pub(super) async fn open(Extension(streams): Extension<Streams>) -> Response {
     let endpoint = Event::default()
         .event("endpoint")
         .data(format!("/messages/?session_id={}", Uuid::new_v4()));
-    // After the one event the stream stays pending forever: nothing is ever
-    // sent on it but keep-alives, so it carries no queue.
+    // After the one event the stream only waits for the shutdown: nothing
+    // is ever sent on it but keep-alives, so it carries no queue.
+    let ended = streams.shutdown.clone().cancelled_owned();
     let events = stream::once(async move { Ok::<_, Infallible>(endpoint) })
-        .chain(stream::pending())
+        .chain(stream::once(ended).filter_map(|()| async { None }))
         .map(move |event| {
             let _held_while_open = &slot;
             event
