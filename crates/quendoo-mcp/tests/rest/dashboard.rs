@@ -167,3 +167,116 @@ async fn a_connection_made_on_one_replica_works_on_another() {
         StatusCode::UNAUTHORIZED,
     );
 }
+
+/// Two real `quendoo-mcp serve` processes on one PostgreSQL database, set up
+/// with the admin CLI like an operator would: a connection registered through
+/// one process is used and closed through the other.
+#[tokio::test]
+async fn a_connection_made_through_one_process_works_through_another() {
+    let db = crate::support::TestDb::postgres().await;
+    let sim = quendoo_sim::RunningSim::start(Default::default(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let property = sim.demo_property();
+    let encryption_key = quendoo_mcp::crypto::EncryptionKey::generate()
+        .unwrap()
+        .to_base64();
+    let work = tempfile::tempdir().unwrap();
+    let env = [
+        ("DATABASE_URL", db.url.clone()),
+        (
+            "ENCRYPTION_KEY",
+            secrecy::ExposeSecret::expose_secret(&encryption_key).to_owned(),
+        ),
+        ("JWT_SECRET", crate::app::JWT_SECRET.to_owned()),
+        ("QUENDOO_BASE_URL", sim.pms_base_url()),
+    ];
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_quendoo-mcp"))
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .current_dir(work.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    cli(
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "Two processes",
+            "--id",
+            "two-procs",
+        ],
+        "",
+    );
+    cli(
+        &[
+            "api-key",
+            "set",
+            "--tenant",
+            "two-procs",
+            "--name",
+            "QUENDOO_API_KEY",
+        ],
+        &property.api_key,
+    );
+    let token = cli(&["token", "--tenant", "two-procs"], "");
+
+    let serve = || async {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_quendoo-mcp"))
+            .args(["serve", "--port", "0"])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUST_LOG", "info")
+            .current_dir(work.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap());
+        let base = loop {
+            let mut line = String::new();
+            let read = tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line)
+                .await
+                .unwrap();
+            assert!(read > 0, "the server exited before it listened");
+            if let Some(rest) = line.split("address=").nth(1) {
+                break format!("http://{}", rest.split_whitespace().next().unwrap());
+            }
+        };
+        // Keep reading, so that a full pipe never blocks the server.
+        tokio::spawn(async move {
+            let mut sink = tokio::io::sink();
+            tokio::io::copy(&mut lines, &mut sink).await
+        });
+        (child, base)
+    };
+    let ((_first_process, first), (_second_process, second)) = (serve().await, serve().await);
+    assert_ne!(first, second);
+    let (first, second) = (Api::new(&first), Api::new(&second));
+
+    let connection = first.connect(&token).await;
+    let page = run(&second, &connection, "get_bookings", json!({"limit": 1})).await;
+    let held = sim.snapshot(&property.api_key).unwrap();
+    assert_eq!(page["total"], held["bookings"].as_array().unwrap().len());
+    let reply = second
+        .call(
+            Method::POST,
+            "/mcp/disconnect",
+            None,
+            Some(json!({"connection_id": connection})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    detail(
+        &first.execute(&connection, "get_bookings", json!({})).await,
+        StatusCode::UNAUTHORIZED,
+    );
+}
