@@ -48,11 +48,10 @@ async fn unknown_or_missing_credentials_get_401(db: TestDb) {
 
     let reply = post(app.addr, path, &[], INITIALIZE).await;
     assert_eq!(reply.status, 401);
+    let detail = reply.json()["detail"].as_str().unwrap().to_owned();
     assert!(
-        reply
-            .head
-            .to_ascii_lowercase()
-            .contains("www-authenticate: bearer")
+        detail.contains("X-Quendoo-Api-Key") && detail.contains("Bearer"),
+        "{detail}"
     );
 
     // A bearer token works as on /mcp, with no key.

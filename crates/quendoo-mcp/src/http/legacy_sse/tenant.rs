@@ -12,7 +12,7 @@ use axum::{
 use secrecy::SecretString;
 
 use crate::{
-    auth::bearer_token,
+    auth::{AuthFailure, bearer_token},
     domain::KeyName,
     executor::Caller,
     http::{AppState, bearer, error::ApiError},
@@ -39,12 +39,21 @@ pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Call
             .auth
             .authenticate(headers)
             .await
-            .map_err(|failure| bearer::rejection(state, headers, &failure)),
+            .map_err(|failure| match failure {
+                // This transport's own credential is the hotel key: say so.
+                AuthFailure::Missing => KeyFailure::Missing.into_response(),
+                failure => bearer::rejection(state, headers, &failure),
+            }),
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 enum KeyFailure {
+    #[error(
+        "Credentials required: send the hotel's Quendoo API key in X-Quendoo-Api-Key, \
+         or `Authorization: Bearer <token>`."
+    )]
+    Missing,
     #[error(
         "This Quendoo API key (X-Quendoo-Api-Key) belongs to no hotel on this server; the \
          operator stores it with `quendoo-mcp api-key set --name QUENDOO_API_KEY`."
@@ -59,7 +68,9 @@ enum KeyFailure {
 impl IntoResponse for KeyFailure {
     fn into_response(self) -> Response {
         let status = match self {
-            KeyFailure::Unknown | KeyFailure::Rejected => StatusCode::UNAUTHORIZED,
+            KeyFailure::Missing | KeyFailure::Unknown | KeyFailure::Rejected => {
+                StatusCode::UNAUTHORIZED
+            }
             KeyFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
         ApiError::new(status, self.to_string()).into_response()
