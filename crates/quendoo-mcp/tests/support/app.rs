@@ -11,7 +11,7 @@ use quendoo_mcp::{
     domain::{KeyName, TenantId},
 };
 use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::TestDb;
 
@@ -31,9 +31,6 @@ pub struct TestApp {
     pub state: AppState,
     pub sim: RunningSim,
     pub db: TestDb,
-    /// What `replica` needs to start another server like this one.
-    serve: ServeArgs,
-    encryption_key: SecretString,
     server: Server,
 }
 
@@ -61,16 +58,22 @@ impl TestApp {
             ..ServeArgs::default()
         };
         tweak(&mut serve);
-        let encryption_key = EncryptionKey::generate().unwrap().to_base64();
-        let (addr, state, server) = start(&serve, &db.url, &encryption_key).await;
+        let settings = Settings {
+            serve,
+            database_url: db.url.clone().into(),
+            cipher: Cipher::new(&EncryptionKey::generate().unwrap(), &[]),
+            jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
+        };
+        let app = Application::build(settings).await.expect("application");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let server = tokio::spawn(app.run_until_stopped());
         TestApp {
             base: format!("http://{addr}"),
             addr,
             state,
             sim,
             db,
-            serve,
-            encryption_key,
             server,
         }
     }
@@ -80,13 +83,6 @@ impl TestApp {
     pub async fn shut_down(self) -> std::io::Result<()> {
         self.state.shutdown.cancel();
         self.server.await.expect("the server task")
-    }
-
-    /// The base URL of a second server on the same database, simulator and
-    /// secrets: another replica behind the same load balancer.
-    pub async fn replica(&self) -> String {
-        let (addr, _, _) = start(&self.serve, &self.db.url, &self.encryption_key).await;
-        format!("http://{addr}")
     }
 
     /// A hotel with all three credentials stored, reachable in the simulator.
@@ -144,25 +140,4 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
-}
-
-async fn start(
-    serve: &ServeArgs,
-    database_url: &str,
-    key: &SecretString,
-) -> (SocketAddr, AppState, Server) {
-    let settings = Settings {
-        serve: serve.clone(),
-        database_url: database_url.to_owned().into(),
-        cipher: Cipher::new(
-            &EncryptionKey::from_base64(key.expose_secret()).unwrap(),
-            &[],
-        ),
-        jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
-    };
-    let app = Application::build(settings).await.expect("application");
-    let addr = app.local_addr();
-    let state = app.state().clone();
-    let server = tokio::spawn(app.run_until_stopped());
-    (addr, state, server)
 }
