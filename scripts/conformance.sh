@@ -18,9 +18,11 @@ python_sdk_version=2.3.0
 scenarios=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams)
 
 mkdir -p "$work"
+# Registry installs get three tries: a passing network hiccup should not fail CI.
+retry() { for attempt in 1 2 3; do "$@" && return 0; echo "conformance: retrying ($attempt): $*"; sleep 5; done; return 1; }
 if [ ! -x "$work/node_modules/.bin/conformance" ] || [ ! -x "$work/node_modules/.bin/node" ]; then
   echo "conformance: installing Node 22 and @modelcontextprotocol/conformance@$suite_version"
-  (cd "$work" && npm install --no-audit --no-fund --silent node@22 "@modelcontextprotocol/conformance@$suite_version" >/dev/null)
+  (cd "$work" && retry npm install --no-audit --no-fund --silent node@22 "@modelcontextprotocol/conformance@$suite_version" >/dev/null)
 fi
 export PATH="$work/node_modules/.bin:$PATH"
 
@@ -56,7 +58,7 @@ echo "conformance: $failed of ${#scenarios[@]} scenarios failed"
 
 if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
-  "$work/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$python_sdk_version"
+  retry "$work/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$python_sdk_version"
 fi
 "$work/venv/bin/python" "$root/scripts/python_client.py" "http://127.0.0.1:$port/mcp" || failed=$((failed + 1))
 [ "$failed" -eq 0 ]
