@@ -93,7 +93,12 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let state = AppState {
-            executor: Executor::new(client, secrets.clone(), store.clone()),
+            executor: Executor::new(
+                client,
+                secrets.clone(),
+                store.clone(),
+                serve.comms_hourly_limit,
+            ),
             auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
             secrets,

@@ -22,6 +22,7 @@ pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(24 * 3600)
 const MIN_JWT_SECRET_BYTES: usize = 32;
 pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_COMMS_HOURLY_LIMIT: u32 = 30;
 pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
 
@@ -164,6 +165,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Most e-mails, and most voice calls, one hotel may send per hour through
+    /// the tools (counted separately, across replicas, from the audit trail);
+    /// 0 switches both tools off.
+    #[arg(long, env = "COMMS_HOURLY_LIMIT", default_value_t = DEFAULT_COMMS_HOURLY_LIMIT)]
+    pub comms_hourly_limit: u32,
+
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
@@ -220,6 +227,7 @@ impl Default for ServeArgs {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            comms_hourly_limit: DEFAULT_COMMS_HOURLY_LIMIT,
             legacy_sse: true,
             legacy_auto_tenant: false,
             legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,

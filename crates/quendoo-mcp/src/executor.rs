@@ -3,7 +3,10 @@
 //! credential for it, run it, and leave a trace in the log and the audit
 //! trail (never the arguments themselves: they hold guests' data).
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use quendoo_api::QuendooClient;
 use serde_json::Value;
@@ -34,19 +37,29 @@ struct Inner {
     catalogue: Catalogue,
     client: QuendooClient,
     secrets: SecretStore,
+    store: Store,
     audit: AuditTrail,
     caches: PmsCaches,
+    /// Uses per hour and hotel of each tool that reaches people.
+    people_hourly_limit: u32,
 }
 
 impl Executor {
-    pub fn new(client: QuendooClient, secrets: SecretStore, store: Store) -> Self {
+    pub fn new(
+        client: QuendooClient,
+        secrets: SecretStore,
+        store: Store,
+        people_hourly_limit: u32,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 catalogue: Catalogue::new(),
                 client,
                 secrets,
-                audit: AuditTrail::start(store),
+                audit: AuditTrail::start(store.clone()),
+                store,
                 caches: PmsCaches::new(),
+                people_hourly_limit,
             }),
         }
     }
@@ -111,6 +124,9 @@ impl Executor {
         arguments: Value,
     ) -> Result<Value, ToolError> {
         tool.validate(&arguments)?;
+        if tool.hints.open_world {
+            self.check_people_limit(caller, tool).await?;
+        }
         let credential = self
             .inner
             .secrets
@@ -130,6 +146,28 @@ impl Executor {
             &caller.tenant,
         );
         tool.run(context, arguments).await
+    }
+}
+
+impl Executor {
+    /// E-mails and calls reach real people: a hotel gets at most so many an
+    /// hour, counted from the audit trail, which every replica shares (a burst
+    /// of concurrent calls can overshoot by the calls in flight).
+    async fn check_people_limit(&self, caller: &Caller, tool: &ToolDef) -> Result<(), ToolError> {
+        let limit = self.inner.people_hourly_limit;
+        let sent = self
+            .inner
+            .store
+            .count_audit(&caller.tenant, tool.name, "ok", Duration::from_secs(3600))
+            .await
+            .map_err(|error| ToolError::Internal(error.into()))?;
+        if sent >= i64::from(limit) {
+            return Err(ToolError::LimitReached {
+                tool: tool.name,
+                limit,
+            });
+        }
+        Ok(())
     }
 }
 

@@ -52,6 +52,7 @@ impl From<ToolError> for ApiError {
             ToolError::InvalidArguments(_) | ToolError::MissingCredential(_) => {
                 StatusCode::BAD_REQUEST
             }
+            ToolError::LimitReached { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ToolError::Upstream(_) | ToolError::UnexpectedResponse(_) => StatusCode::BAD_GATEWAY,
             ToolError::UnreadableCredential(_) | ToolError::Internal(_) => {

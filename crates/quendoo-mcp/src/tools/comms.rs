@@ -14,7 +14,8 @@ pub fn send_quendoo_email() -> ToolDef {
             description: "Sends an e-mail from the hotel through Quendoo's e-mail service to one \
                 address. It reaches a real person and cannot be taken back: only send what the \
                 hotel asked for, to the address they gave, and say what was sent. Set `html` \
-                when `message` is HTML. Needs the hotel's EMAIL_API_KEY.",
+                when `message` is HTML. Needs the hotel's EMAIL_API_KEY; a hotel may send only \
+                so many per hour (the server's COMMS_HOURLY_LIMIT).",
             hints: Hints::write(false, false).reaching_people(),
             credential: KeyName::EmailApiKey,
         },
@@ -36,7 +37,8 @@ pub fn make_call() -> ToolDef {
             description: "Calls a phone number and reads a message aloud in the given language \
                 (a text-to-speech code such as `bg-BG`, `en-US`). It rings a real person: only \
                 call when the hotel asked for it, with their exact number and message. Needs \
-                the hotel's QUENDOO_AUTOMATION_BEARER.",
+                the hotel's QUENDOO_AUTOMATION_BEARER; a hotel may place only so many per hour \
+                (the server's COMMS_HOURLY_LIMIT).",
             hints: Hints::write(false, false).reaching_people(),
             credential: KeyName::QuendooAutomationBearer,
         },

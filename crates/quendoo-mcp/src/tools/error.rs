@@ -28,6 +28,13 @@ pub enum ToolError {
     )]
     UnreadableCredential(KeyName),
 
+    #[error(
+        "Nothing was sent: this hotel has reached its limit of {limit} uses of {tool} per \
+         hour (COMMS_HOURLY_LIMIT, set by the server's operator). Tell the hotel; try again \
+         later."
+    )]
+    LimitReached { tool: &'static str, limit: u32 },
+
     #[error("{}", upstream_message(.0))]
     Upstream(Arc<UpstreamError>),
 
@@ -55,6 +62,7 @@ impl ToolError {
             ToolError::InvalidArguments(_) => "invalid_arguments",
             ToolError::MissingCredential(_) => "missing_credential",
             ToolError::UnreadableCredential(_) => "unreadable_credential",
+            ToolError::LimitReached { .. } => "limit_reached",
             ToolError::Upstream(error) => match error.as_ref() {
                 UpstreamError::KeyRejected { .. } => "upstream_key_rejected",
                 UpstreamError::BadRequest { .. } | UpstreamError::NoActiveBookingModule => {

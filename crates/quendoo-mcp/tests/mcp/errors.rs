@@ -203,3 +203,50 @@ async fn unknown_tools_are_protocol_errors(app: TestApp) {
     assert!(error.contains("drop_all_bookings"), "{error}");
     client.cancel().await.ok();
 }
+
+mod limits {
+    use serde_json::json;
+
+    use crate::{app::TestApp, call, connect, failure, ok};
+
+    on_both_backends!(
+        |db| crate::app::TestApp::spawn_with(db, |serve| serve.comms_hourly_limit = 2).await;
+        reaching_people_stops_at_the_hourly_limit,
+    );
+
+    async fn reaching_people_stops_at_the_hourly_limit(app: TestApp) {
+        let hotel = app.hotel("Limited").await;
+        let client = connect(&app, &hotel.token).await;
+        let email = json!({"to": "guest@example.com", "subject": "s", "message": "m"});
+        for _ in 0..2 {
+            ok(call(&client, "send_quendoo_email", email.clone()).await);
+        }
+        let text = failure(call(&client, "send_quendoo_email", email.clone()).await);
+        assert!(
+            text.contains("limit of 2") && text.contains("COMMS_HOURLY_LIMIT"),
+            "{text}"
+        );
+        // Calls are counted apart from e-mails, and each hotel apart.
+        let voice = json!({"phone": "+359888123456", "message": "m", "language": "en-US"});
+        ok(call(&client, "make_call", voice).await);
+        let other = app.hotel("Not limited").await;
+        let other_client = connect(&app, &other.token).await;
+        ok(call(&other_client, "send_quendoo_email", email).await);
+        let sent = |bearer: &str| {
+            app.sim
+                .outbox()
+                .iter()
+                .filter(|m| m.bearer == bearer)
+                .count()
+        };
+        assert_eq!(
+            sent(&hotel.spec.email_bearer),
+            2,
+            "nothing went out past the limit"
+        );
+        assert_eq!(sent(&other.spec.email_bearer), 1);
+        for client in [client, other_client] {
+            client.cancel().await.ok();
+        }
+    }
+}
