@@ -147,9 +147,7 @@ impl Executor {
         );
         tool.run(context, arguments).await
     }
-}
 
-impl Executor {
     /// E-mails and calls reach real people: a hotel gets at most so many an
     /// hour, counted from the audit trail, which every replica shares (a burst
     /// of concurrent calls can overshoot by the calls in flight).
