@@ -134,7 +134,10 @@ impl Application {
     pub fn demo_welcome(&self) -> anyhow::Result<Option<String>> {
         self.demo
             .as_ref()
-            .map(|(demo, tenant)| demo.welcome(self.local_addr(), self.state.auth.jwt(), tenant))
+            .map(|(demo, tenant)| {
+                let auth_off = self.state.config.insecure_tenant.is_some();
+                demo.welcome(self.local_addr(), self.state.auth.jwt(), tenant, auth_off)
+            })
             .transpose()
     }
 

@@ -51,6 +51,7 @@ pub enum LogFormat {
 
 /// Options every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Database: `sqlite://FILE` (created on first run) or
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
@@ -84,6 +85,9 @@ pub struct GlobalArgs {
 
 /// Secrets. Prefer the environment or `.env`: flags show in process lists.
 #[derive(Debug, Args)]
+#[command(
+    next_help_heading = "Secrets (global; prefer the environment: flags show in process lists)"
+)]
 pub struct SecretArgs {
     /// Master key for tenant secrets: base64 of 32 random bytes
     /// (make one with `quendoo-mcp keygen`).
@@ -117,6 +121,7 @@ pub struct SecretArgs {
 
 /// Options of `serve`.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Serve options")]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value_t = DEFAULT_HOST)]
@@ -142,11 +147,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CONNECTION_IDLE_TTL", default_value = "24h", value_parser = parse_duration)]
     pub connection_idle_ttl: Duration,
 
-    /// Seconds to wait for a connection to the Quendoo services.
+    /// Longest wait for a connection to the Quendoo services, e.g. `5s`.
     #[arg(long, env = "QUENDOO_CONNECT_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub quendoo_connect_timeout: Duration,
 
-    /// Longest wait for one answer from the Quendoo services.
+    /// Longest wait for one answer from the Quendoo services, e.g. `30s`.
     #[arg(long, env = "QUENDOO_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub quendoo_request_timeout: Duration,
 
@@ -186,7 +191,7 @@ pub struct ServeArgs {
     #[arg(long, env = "LEGACY_AUTO_TENANT")]
     pub legacy_auto_tenant: bool,
 
-    /// Interval of keep-alive comments on idle legacy `/sse` streams.
+    /// Interval of keep-alive comments on idle legacy `/sse` streams, e.g. `15s`.
     #[arg(long, env = "LEGACY_SSE_KEEPALIVE", default_value = "15s", value_parser = parse_duration)]
     pub legacy_sse_keepalive: Duration,
 

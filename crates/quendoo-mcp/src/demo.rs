@@ -67,13 +67,14 @@ impl Demo {
     }
 
     /// What the operator reads on standard output once the server listens.
+    /// With `auth_off` (`--insecure-tenant`), no token is needed nor shown.
     pub fn welcome(
         &self,
         addr: SocketAddr,
         jwt: &JwtKeys,
         tenant: &TenantId,
+        auth_off: bool,
     ) -> anyhow::Result<String> {
-        let token = jwt.issue(tenant, None, DEMO_TOKEN_TTL)?;
         let host = if addr.ip().is_unspecified() {
             format!("127.0.0.1:{}", addr.port())
         } else {
@@ -81,26 +82,48 @@ impl Demo {
         };
         let url = format!("http://{host}/mcp");
         let pms = self.sim.pms_base_url();
+        let (credential, header, desktop) = if auth_off {
+            (
+                "Authentication: OFF (--insecure-tenant): every request acts for this hotel"
+                    .to_owned(),
+                String::new(),
+                format!(
+                    r#"{{"mcpServers": {{"quendoo": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}"]}}}}}}"#
+                ),
+            )
+        } else {
+            let token = jwt.issue(tenant, None, DEMO_TOKEN_TTL)?;
+            (
+                format!(
+                    "Bearer token: {token}\n                (valid 7 days; signed with the local development secret;\n                 another: cargo run -- --dev token --tenant {tenant} --ttl 8h)"
+                ),
+                format!(r#" --header "Authorization: Bearer {token}""#),
+                // mcp-remote expands ${AUTH_HEADER} from `env`, which keeps the
+                // token out of `args` (and so out of process listings).
+                format!(
+                    r#"{{"mcpServers": {{"quendoo": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}", "--header", "Authorization:${{AUTH_HEADER}}"], "env": {{"AUTH_HEADER": "Bearer {token}"}}}}}}}}"#
+                ),
+            )
+        };
         Ok(format!(
             r#"
 Quendoo MCP server: demo mode
   PMS:          the built-in simulator at {pms}
   Hotel:        tenant "{tenant}" with the simulator's keys stored encrypted
   MCP endpoint: {url}   (Streamable HTTP)
-  Bearer token: {token}
-                (valid 7 days; signed with the local development secret)
+  {credential}
 
-List the tools with the MCP Inspector:
-  npx @modelcontextprotocol/inspector --cli {url} --transport http --header "Authorization: Bearer {token}" --method tools/list
+List the tools with the MCP Inspector (needs Node.js 22 or newer):
+  npx @modelcontextprotocol/inspector --cli {url} --transport http{header} --method tools/list
 
 Call one:
-  npx @modelcontextprotocol/inspector --cli {url} --transport http --header "Authorization: Bearer {token}" --method tools/call --tool-name get_property_settings
+  npx @modelcontextprotocol/inspector --cli {url} --transport http{header} --method tools/call --tool-name get_property_settings
 
 Claude Code:
-  claude mcp add --transport http quendoo {url} --header "Authorization: Bearer {token}"
+  claude mcp add --transport http quendoo {url}{header}
 
-Claude Desktop (claude_desktop_config.json, through mcp-remote):
-  {{"mcpServers": {{"quendoo": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}", "--header", "Authorization: Bearer {token}"]}}}}}}
+Claude Desktop (claude_desktop_config.json, through mcp-remote; Node.js 18 or newer):
+  {desktop}
 
 Stop with Ctrl-C.
 "#

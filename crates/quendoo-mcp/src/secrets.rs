@@ -94,8 +94,12 @@ impl SecretStore {
         self.open(&stored).map(Some)
     }
 
-    pub async fn list(&self, tenant: &TenantId) -> Result<Vec<KeyInfo>, SecretError> {
-        Ok(self.store.list_api_keys(tenant).await?)
+    /// The tenant's active keys (the seed's `GET /admin/api-keys` contract:
+    /// a deleted key is not listed; `api-key list` shows those too).
+    pub async fn list_active(&self, tenant: &TenantId) -> Result<Vec<KeyInfo>, SecretError> {
+        let mut keys = self.store.list_api_keys(tenant).await?;
+        keys.retain(|key| key.is_active);
+        Ok(keys)
     }
 
     pub async fn delete(&self, tenant: &TenantId, name: KeyName) -> Result<bool, SecretError> {

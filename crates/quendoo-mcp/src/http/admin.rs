@@ -111,7 +111,7 @@ async fn list_keys(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let caller = state.auth.authenticate(&headers).await?;
-    let keys = state.secrets.list(&caller.tenant).await?;
+    let keys = state.secrets.list_active(&caller.tenant).await?;
     Ok(Json(json!({ "keys": keys })))
 }
 
