@@ -87,9 +87,7 @@ impl Demo {
                 "Authentication: OFF (--insecure-tenant): every request acts for this hotel"
                     .to_owned(),
                 String::new(),
-                format!(
-                    r#"{{"mcpServers": {{"quendoo": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}"]}}}}}}"#
-                ),
+                claude_desktop_entry(&url, None),
             )
         } else {
             let token = jwt.issue(tenant, None, DEMO_TOKEN_TTL)?;
@@ -98,11 +96,7 @@ impl Demo {
                     "Bearer token: {token}\n                (valid 7 days; signed with the local development secret;\n                 another: cargo run -- --dev token --tenant {tenant} --ttl 8h)"
                 ),
                 format!(r#" --header "Authorization: Bearer {token}""#),
-                // mcp-remote expands ${AUTH_HEADER} from `env`, which keeps the
-                // token out of `args` (and so out of process listings).
-                format!(
-                    r#"{{"mcpServers": {{"quendoo": {{"command": "npx", "args": ["-y", "mcp-remote", "{url}", "--header", "Authorization:${{AUTH_HEADER}}"], "env": {{"AUTH_HEADER": "Bearer {token}"}}}}}}}}"#
-                ),
+                claude_desktop_entry(&url, Some(&token)),
             )
         };
         Ok(format!(
@@ -128,5 +122,44 @@ Claude Desktop (claude_desktop_config.json, through mcp-remote; Node.js 18 or ne
 Stop with Ctrl-C.
 "#
         ))
+    }
+}
+
+/// The `claude_desktop_config.json` entry that runs mcp-remote. With a token,
+/// mcp-remote expands `${AUTH_HEADER}` from `env`, which keeps the token out
+/// of `args` (and so out of process listings).
+fn claude_desktop_entry(url: &str, token: Option<&str>) -> String {
+    let mut server = serde_json::json!({"command": "npx", "args": ["-y", "mcp-remote", url]});
+    if let Some(token) = token {
+        server["args"] = serde_json::json!([
+            "-y",
+            "mcp-remote",
+            url,
+            "--header",
+            "Authorization:${AUTH_HEADER}"
+        ]);
+        server["env"] = serde_json::json!({"AUTH_HEADER": format!("Bearer {token}")});
+    }
+    serde_json::json!({"mcpServers": {"quendoo": server}}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::claude_desktop_entry;
+
+    #[test]
+    fn claude_desktop_entry_keeps_the_token_out_of_args() {
+        let url = "http://127.0.0.1:8000/mcp";
+        let entry: Value = serde_json::from_str(&claude_desktop_entry(url, Some("t0k"))).unwrap();
+        let server = &entry["mcpServers"]["quendoo"];
+        assert_eq!(server["env"]["AUTH_HEADER"], "Bearer t0k");
+        assert!(!server["args"].to_string().contains("t0k"), "{server}");
+        assert_eq!(server["args"][2], url);
+
+        let open: Value = serde_json::from_str(&claude_desktop_entry(url, None)).unwrap();
+        let server = &open["mcpServers"]["quendoo"];
+        assert!(server.get("env").is_none() && !server["args"].to_string().contains("header"));
     }
 }

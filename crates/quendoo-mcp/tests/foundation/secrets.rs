@@ -82,9 +82,14 @@ async fn set_get_list_delete(store: Store) {
             Err(SecretError::Empty)
         ));
     }
-    assert_eq!(s.list(&t).await.unwrap().len(), 2);
+    assert_eq!(s.list_active(&t).await.unwrap().len(), 2);
     assert!(s.delete(&t, KeyName::EmailApiKey).await.unwrap());
     assert_eq!(read(&s, &t, KeyName::EmailApiKey).await, None);
+    assert_eq!(
+        s.list_active(&t).await.unwrap().len(),
+        1,
+        "deleted keys are not listed"
+    );
 
     let ghost: TenantId = "ghost".parse().unwrap();
     let err = s
