@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite's server scenarios that apply to a
-# real server, then the official Python SDK as a client (scripts/python_client.py),
+# real server, then the official Python and TypeScript SDKs as clients
+# (scripts/python_client.py, scripts/ts_client.mjs) on /mcp and on the
+# legacy /sse,
 # against a loopback-only instance of quendoo-mcp whose bearer
 # authentication is switched off (the suite cannot send auth headers): every
 # request acts for one named demo tenant, backed by the built-in simulator.
 #
-# Needs the Rust toolchain, npm and python3; installs Node 22 and the suite,
-# and a venv with the Python SDK, into target/conformance (registries only). Usage: scripts/conformance.sh
+# Needs the Rust toolchain, npm and python3; installs Node 22, the suite and
+# the TypeScript SDK, and a venv with the Python SDK, into target/conformance
+# (registries only). Usage: scripts/conformance.sh
 # (QUENDOO_MCP_BIN=path uses an already built binary instead of building one).
 set -euo pipefail
 
@@ -15,14 +18,17 @@ root=$PWD
 work="$root/target/conformance"
 suite_version=0.1.16
 python_sdk_version=2.3.0
+ts_sdk_version=1.32.2
 scenarios=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams)
 
 mkdir -p "$work"
 # Registry installs get three tries: a passing network hiccup should not fail CI.
 retry() { for attempt in 1 2 3; do "$@" && return 0; echo "conformance: retrying ($attempt): $*"; sleep 5; done; return 1; }
-if [ ! -x "$work/node_modules/.bin/conformance" ] || [ ! -x "$work/node_modules/.bin/node" ]; then
-  echo "conformance: installing Node 22 and @modelcontextprotocol/conformance@$suite_version"
-  (cd "$work" && retry npm install --no-audit --no-fund --silent node@22 "@modelcontextprotocol/conformance@$suite_version" >/dev/null)
+if [ ! -x "$work/node_modules/.bin/conformance" ] || [ ! -x "$work/node_modules/.bin/node" ] \
+   || [ ! -d "$work/node_modules/@modelcontextprotocol/sdk" ]; then
+  echo "conformance: installing Node 22, @modelcontextprotocol/conformance@$suite_version and the TypeScript SDK $ts_sdk_version"
+  (cd "$work" && retry npm install --no-audit --no-fund --silent node@22 \
+    "@modelcontextprotocol/conformance@$suite_version" "@modelcontextprotocol/sdk@$ts_sdk_version" >/dev/null)
 fi
 export PATH="$work/node_modules/.bin:$PATH"
 
@@ -60,5 +66,10 @@ if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
   retry "$work/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$python_sdk_version"
 fi
-"$work/venv/bin/python" "$root/scripts/python_client.py" "http://127.0.0.1:$port/mcp" || failed=$((failed + 1))
+# The TypeScript client resolves the SDK from beside itself.
+cp "$root/scripts/ts_client.mjs" "$work/ts_client.mjs"
+for path in /mcp /sse; do
+  "$work/venv/bin/python" "$root/scripts/python_client.py" "http://127.0.0.1:$port$path" || failed=$((failed + 1))
+  node "$work/ts_client.mjs" "http://127.0.0.1:$port$path" || failed=$((failed + 1))
+done
 [ "$failed" -eq 0 ]

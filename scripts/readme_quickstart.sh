@@ -36,4 +36,6 @@ done
 [ -n "$token" ] || { echo "quickstart: no token printed within 15 minutes"; tail -n 20 err.txt; exit 1; }
 url=$(sed -n 's/^ *MCP endpoint: *\([^ ]*\).*/\1/p' out.txt | head -n 1)
 "$python" "$root/scripts/python_client.py" "$url" "$token"
+# The legacy transport with the same token, as a standard 2024-11-05 client.
+"$python" "$root/scripts/python_client.py" "${url%/mcp}/sse" "$token"
 echo "quickstart: the README's first command serves $url"

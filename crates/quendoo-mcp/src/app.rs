@@ -19,8 +19,9 @@ use crate::domain::TenantId;
 use crate::executor::Executor;
 use crate::http;
 use crate::http::host_guard::HostGuard;
+use crate::http::legacy_sse::{RelayTarget, Sessions};
 use crate::secrets::SecretStore;
-use crate::storage::{Store, redact_database_url};
+use crate::storage::{Backend, Store, redact_database_url};
 
 /// What every request handler may use.
 #[derive(Clone)]
@@ -31,6 +32,8 @@ pub struct AppState {
     pub executor: Executor,
     pub host_guard: Arc<HostGuard>,
     pub config: Arc<ServeArgs>,
+    /// The legacy transport's `/sse` sessions; `None` when it is switched off.
+    pub sse_sessions: Option<Sessions>,
     /// Cancelled when the server starts shutting down (SIGTERM, Ctrl-C, or
     /// anyone holding it): long-lived responses end, so the drain can finish.
     pub shutdown: CancellationToken,
@@ -92,6 +95,16 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
+        let shutdown = CancellationToken::new();
+        let sse_sessions = if serve.legacy_sse {
+            let relay = relay_target(&serve, &store, url);
+            let sessions = Sessions::start(relay, serve.legacy_sse_keepalive, shutdown.clone())
+                .await
+                .context("cannot share /sse streams between replicas")?;
+            Some(sessions)
+        } else {
+            None
+        };
         let state = AppState {
             executor: Executor::new(
                 client,
@@ -104,7 +117,8 @@ impl Application {
             secrets,
             store,
             config: Arc::new(serve),
-            shutdown: CancellationToken::new(),
+            sse_sessions,
+            shutdown,
         };
         Ok(Application {
             listener,
@@ -155,6 +169,21 @@ impl Application {
                 shutdown.cancel();
             })
             .await
+    }
+}
+
+/// Where replicas share `/sse` streams: Redis when configured, else
+/// PostgreSQL when that is the database (SQLite runs one replica).
+fn relay_target(serve: &ServeArgs, store: &Store, database_url: &str) -> Option<RelayTarget> {
+    match (&serve.redis_url, store.backend()) {
+        (Some(url), _) => Some(RelayTarget::Redis {
+            url: url.expose_secret().to_owned(),
+        }),
+        (None, Backend::Postgres) => Some(RelayTarget::Postgres {
+            store: store.clone(),
+            url: database_url.to_owned(),
+        }),
+        (None, Backend::Sqlite) => None,
     }
 }
 

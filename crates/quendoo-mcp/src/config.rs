@@ -200,6 +200,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LEGACY_SSE_MAX_STREAMS", default_value_t = DEFAULT_LEGACY_SSE_MAX_STREAMS)]
     pub legacy_sse_max_streams: usize,
 
+    /// Redis that replicas share legacy `/sse` streams through
+    /// (`redis://HOST:6379`); without it, replicas on PostgreSQL share them
+    /// through the database (SQLite runs one replica).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
+    pub redis_url: Option<SecretString>,
+
     /// Demo mode: generated local secrets, the embedded SQLite database, the
     /// built-in PMS simulator and a demo hotel; prints a token and client setup.
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
@@ -237,6 +243,7 @@ impl Default for ServeArgs {
             legacy_auto_tenant: false,
             legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
             legacy_sse_max_streams: DEFAULT_LEGACY_SSE_MAX_STREAMS,
+            redis_url: None,
             demo: false,
             admin_token: None,
             insecure_tenant: None,

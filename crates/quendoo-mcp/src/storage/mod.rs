@@ -7,6 +7,7 @@ mod audit;
 mod connections;
 mod error;
 mod row;
+mod sse_sessions;
 mod tenants;
 mod time;
 mod users;
@@ -23,6 +24,7 @@ pub use api_keys::{KeyInfo, StoredKey};
 pub use audit::{AuditEntry, AuditRecord};
 pub use connections::Connection;
 pub use error::{StorageError, redact_database_url};
+pub use sse_sessions::SseClaim;
 pub use tenants::Tenant;
 pub use users::User;
 
@@ -51,17 +53,38 @@ impl Backend {
     }
 
     fn migrations(self) -> Migrator {
-        let sql = match self {
-            Backend::Sqlite => include_str!("../../migrations/sqlite/0001_init.sql"),
-            Backend::Postgres => include_str!("../../migrations/postgres/0001_init.sql"),
+        let sources: &[(i64, &str, &'static str)] = match self {
+            Backend::Sqlite => &[(
+                1,
+                "init",
+                include_str!("../../migrations/sqlite/0001_init.sql"),
+            )],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "init",
+                    include_str!("../../migrations/postgres/0001_init.sql"),
+                ),
+                (
+                    2,
+                    "sse_sessions",
+                    include_str!("../../migrations/postgres/0002_sse_sessions.sql"),
+                ),
+            ],
         };
-        Migrator::with_migrations(vec![Migration::new(
-            1,
-            "init".into(),
-            MigrationType::Simple,
-            sqlx::SqlSafeStr::into_sql_str(sql),
-            false,
-        )])
+        let migrations = sources
+            .iter()
+            .map(|&(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.into(),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations)
     }
 }
 

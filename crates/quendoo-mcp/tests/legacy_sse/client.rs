@@ -15,13 +15,27 @@ pub struct SseStream {
     socket: TcpStream,
     /// Everything read so far.
     pub received: String,
+    /// How much of `received` the `message` events taken so far span.
+    taken: usize,
 }
 
 impl SseStream {
     /// `GET /sse` with no custom header.
     pub async fn open(addr: SocketAddr) -> Result<SseStream, String> {
+        Self::open_with(addr, &[]).await
+    }
+
+    /// `GET /sse` with these headers (a client that sends its credential).
+    pub async fn open_with(
+        addr: SocketAddr,
+        headers: &[(&str, &str)],
+    ) -> Result<SseStream, String> {
         let mut socket = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-        let request = format!("GET /sse HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+        let mut request = format!("GET /sse HTTP/1.1\r\nHost: {addr}\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
         socket
             .write_all(request.as_bytes())
             .await
@@ -29,7 +43,24 @@ impl SseStream {
         Ok(SseStream {
             socket,
             received: String::new(),
+            taken: 0,
         })
+    }
+
+    /// The JSON data of the next `message` event.
+    pub async fn next_message(&mut self) -> Result<Value, String> {
+        const MARK: &str = "event: message\ndata: ";
+        loop {
+            if let Some(start) = self.received[self.taken..].find(MARK) {
+                let start = self.taken + start + MARK.len();
+                if let Some(end) = self.received[start..].find('\n') {
+                    self.taken = start + end;
+                    let data = &self.received[start..start + end];
+                    return serde_json::from_str(data).map_err(|e| format!("{e}: {data}"));
+                }
+            }
+            self.read_more().await?;
+        }
     }
 
     /// Reads until `needle` has arrived; `Err` if the server closed first.
@@ -122,7 +153,7 @@ pub async fn post(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: 
 pub struct Dashboard {
     pub addr: SocketAddr,
     /// Kept open for the session's lifetime, as the dashboard does.
-    _stream: SseStream,
+    pub stream: SseStream,
     pub messages_path: String,
     pub key: String,
     next_id: u64,
@@ -148,7 +179,7 @@ impl Dashboard {
         );
         Dashboard {
             addr,
-            _stream: stream,
+            stream,
             messages_path,
             key: key.to_owned(),
             next_id: 0,
@@ -166,15 +197,23 @@ impl Dashboard {
     }
 
     /// A request with the next id (the first is 0); the whole JSON-RPC
-    /// response, which must come in a 200 body.
+    /// response. Like the dashboard, this takes it from a 200 body, or after
+    /// a 202 from the stream (where this server sends it).
     pub async fn request(&mut self, method: &str, params: Option<Value>) -> Value {
         let mut body = json!({"jsonrpc": "2.0", "id": self.next_id, "method": method});
         if let Some(params) = params {
             body["params"] = params;
         }
         let reply = self.send(&body).await;
-        assert_eq!(reply.status, 200, "{method}: {reply:?}");
-        let response = reply.json();
+        let response = match reply.status {
+            200 => reply.json(),
+            202 => self
+                .stream
+                .next_message()
+                .await
+                .expect("the answer on the stream"),
+            _ => panic!("{method}: {reply:?}"),
+        };
         assert_eq!(response["id"], json!(self.next_id), "{response}");
         self.next_id += 1;
         response

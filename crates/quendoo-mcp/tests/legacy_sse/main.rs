@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use client::{Dashboard, post};
 use support::app::{self, TestApp};
 
+mod standard;
 mod streams;
 mod tenancy;
 

@@ -31,7 +31,43 @@ pub struct TestApp {
     pub state: AppState,
     pub sim: RunningSim,
     pub db: TestDb,
+    /// The master key, so that a second replica can read the same secrets.
+    key: SecretString,
     server: Server,
+}
+
+/// Another server on the same database, simulator and secrets as a
+/// `TestApp`: a second replica behind the same load balancer.
+pub struct Replica {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    server: Server,
+}
+
+async fn start(
+    serve: ServeArgs,
+    database_url: &str,
+    key: &SecretString,
+) -> (SocketAddr, AppState, Server) {
+    use secrecy::ExposeSecret;
+    let key = EncryptionKey::from_base64(key.expose_secret()).expect("master key");
+    let settings = Settings {
+        serve,
+        database_url: database_url.to_owned().into(),
+        cipher: Cipher::new(&key, &[]),
+        jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
+    };
+    let app = Application::build(settings).await.expect("application");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    (addr, state, tokio::spawn(app.run_until_stopped()))
+}
+
+impl Replica {
+    pub async fn shut_down(self) -> std::io::Result<()> {
+        self.state.shutdown.cancel();
+        self.server.await.expect("the server task")
+    }
 }
 
 /// The task serving requests until shutdown.
@@ -58,22 +94,29 @@ impl TestApp {
             ..ServeArgs::default()
         };
         tweak(&mut serve);
-        let settings = Settings {
-            serve,
-            database_url: db.url.clone().into(),
-            cipher: Cipher::new(&EncryptionKey::generate().unwrap(), &[]),
-            jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
-        };
-        let app = Application::build(settings).await.expect("application");
-        let addr = app.local_addr();
-        let state = app.state().clone();
-        let server = tokio::spawn(app.run_until_stopped());
+        let key = EncryptionKey::generate().unwrap().to_base64();
+        let (addr, state, server) = start(serve, &db.url, &key).await;
         TestApp {
             base: format!("http://{addr}"),
             addr,
             state,
             sim,
             db,
+            key,
+            server,
+        }
+    }
+
+    /// A second server on this one's database, simulator and secrets, with
+    /// its own configuration tweaks.
+    pub async fn replica(&self, tweak: Tweak) -> Replica {
+        let mut serve = (*self.state.config).clone();
+        serve.port = 0;
+        tweak(&mut serve);
+        let (addr, state, server) = start(serve, &self.db.url, &self.key).await;
+        Replica {
+            addr,
+            state,
             server,
         }
     }

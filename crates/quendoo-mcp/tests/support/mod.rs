@@ -39,6 +39,12 @@ use tempfile::TempDir;
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// The Redis every machine has at 127.0.0.1:6379 (override with
+/// `TEST_REDIS_URL`). Tests that use it keep to keys of their own replicas.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
 /// A database that exists for the lifetime of this value.
 pub struct TestDb {
     pub url: String,

@@ -1,35 +1,41 @@
-//! The legacy HTTP+SSE transport of MCP revision 2024-11-05, as the Quendoo
-//! dashboard backend speaks it today: `GET /sse` announces
-//! `/messages/?session_id=...`, and JSON-RPC is POSTed there.
+//! The legacy HTTP+SSE transport of MCP revision 2024-11-05: `GET /sse`
+//! announces `/messages/?session_id=...`, and JSON-RPC is POSTed there.
 //!
-//! Every answer goes in the POST's own 200 body, so a POST needs no session
-//! state: any replica answers any POST, including the scheduled tasks'
-//! `task_...` sessions that never opened a stream. The stream therefore only
-//! announces the endpoint and keeps the connection alive; it holds no more
-//! than its own small state, freed when the client goes away.
+//! When the POST's session names an open stream, the answer goes on that
+//! stream as an `event: message` and the POST gets `202 Accepted`, as the
+//! revision says and standard clients (the SDKs' `SSEClientTransport` and
+//! `sse_client`) wait for; the stream may be held by another replica
+//! (`sessions`, `relay`). Otherwise, as for the dashboard's scheduled tasks
+//! (`task_...` sessions that never opened a stream), the answer goes in the
+//! POST's own 200 body, which the dashboard also accepts.
 
+mod relay;
 mod rpc;
+mod sessions;
 mod stream;
 mod tenant;
 
 use axum::{
     Extension, Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, RawQuery, State},
     http::{HeaderMap, StatusCode},
     middleware,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 
-use super::{AppState, host_guard};
+use super::{AppState, error::ApiError, host_guard};
+use crate::storage::SseClaim;
+pub use relay::{RelayError, RelayTarget};
 use rpc::Incoming;
+pub use sessions::Sessions;
 
 /// `/sse` and `/messages/`, behind the host guard; empty when `LEGACY_SSE=false`.
 pub fn router(state: &AppState) -> Router<AppState> {
-    if !state.config.legacy_sse {
+    let Some(sessions) = state.sse_sessions.clone() else {
         return Router::new();
-    }
+    };
     let streams = stream::Streams::new(
         state.config.legacy_sse_max_streams,
         state.config.legacy_sse_keepalive,
@@ -40,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/messages/", post(message))
         .route("/messages", post(message))
         .layer(Extension(streams))
+        .layer(Extension(sessions))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.host_guard.clone(),
@@ -47,9 +54,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         ))
 }
 
-/// One JSON-RPC message. The `session_id` in the query is not needed to
-/// answer, so it is neither required nor checked.
-async fn message(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// One JSON-RPC message, answered on the session's stream when it has one.
+async fn message(
+    State(state): State<AppState>,
+    Extension(sessions): Extension<Sessions>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let incoming = match rpc::parse(&body) {
         Ok(incoming) => incoming,
         Err(reply) => return (StatusCode::BAD_REQUEST, Json(reply)).into_response(),
@@ -58,10 +70,44 @@ async fn message(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    match incoming {
-        Incoming::Notification => StatusCode::ACCEPTED.into_response(),
-        Incoming::Request(request) => {
-            Json(rpc::answer(&state.executor, &caller, request).await).into_response()
+    let stream = match session_id(query.as_deref()) {
+        None => None,
+        Some(session) => match sessions.claim(&session, &caller.tenant).await {
+            Ok(SseClaim::Owned) => Some(session),
+            Ok(SseClaim::Absent) => None,
+            Ok(SseClaim::Foreign) => {
+                return ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "This session's /sse stream belongs to another hotel; open your own stream.",
+                )
+                .into_response();
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not check an /sse session");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The session cannot be checked right now; try again shortly.",
+                )
+                .into_response();
+            }
+        },
+    };
+    let Incoming::Request(request) = incoming else {
+        return StatusCode::ACCEPTED.into_response();
+    };
+    let answer = rpc::answer(&state.executor, &caller, request).await;
+    if let Some(session) = stream {
+        let delivery = sessions.deliver(&session, answer.to_string()).await;
+        if delivery == sessions::Delivery::Sent {
+            return StatusCode::ACCEPTED.into_response();
         }
     }
+    Json(answer).into_response()
+}
+
+/// The `session_id` query parameter, if any.
+fn session_id(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == "session_id")
+        .map(|(_, value)| value.into_owned())
 }

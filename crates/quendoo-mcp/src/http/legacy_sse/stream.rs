@@ -1,7 +1,10 @@
-//! `GET /sse`: announce where to POST, then only keep-alive comments until
-//! the client leaves or the server shuts down. Each open stream is counted,
-//! and the count is capped: the stream needs no credential (the dashboard
-//! sends none on it), so the cap bounds what anonymous clients can hold.
+//! `GET /sse`: announce where to POST, then send the answers to that
+//! session's POSTs, with keep-alive comments between, until the client
+//! leaves or the server shuts down. A stream opened with a credential
+//! belongs to that hotel; one opened without (the dashboard sends none on
+//! it) belongs to the first hotel that posts to it. Each open stream is
+//! counted and the count is capped, which bounds what anonymous clients can
+//! hold.
 
 use std::{
     convert::Infallible,
@@ -14,17 +17,22 @@ use std::{
 
 use axum::{
     Extension,
-    http::StatusCode,
+    extract::State,
+    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
     },
 };
 use futures::{StreamExt, stream};
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
-use crate::http::error::ApiError;
+use super::{
+    sessions::{Opened, Sessions},
+    tenant,
+};
+use crate::http::{AppState, error::ApiError};
 
 #[derive(Clone)]
 pub(super) struct Streams {
@@ -65,7 +73,20 @@ impl Streams {
     }
 }
 
-pub(super) async fn open(Extension(streams): Extension<Streams>) -> Response {
+pub(super) async fn open(
+    State(state): State<AppState>,
+    Extension(streams): Extension<Streams>,
+    Extension(sessions): Extension<Sessions>,
+    headers: HeaderMap,
+) -> Response {
+    let owner = if headers.contains_key(AUTHORIZATION) || headers.contains_key(tenant::KEY_HEADER) {
+        match tenant::caller(&state, &headers).await {
+            Ok(caller) => Some(caller.tenant),
+            Err(response) => return response,
+        }
+    } else {
+        None
+    };
     let Some(slot) = streams.take_slot() else {
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -73,17 +94,32 @@ pub(super) async fn open(Extension(streams): Extension<Streams>) -> Response {
         )
         .into_response();
     };
+    let Opened {
+        id,
+        messages,
+        registration,
+    } = match sessions.open(owner).await {
+        Ok(opened) => opened,
+        Err(error) => {
+            tracing::error!(%error, "could not open an /sse session");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The stream cannot be opened right now; try again shortly.",
+            )
+            .into_response();
+        }
+    };
     let endpoint = Event::default()
         .event("endpoint")
-        .data(format!("/messages/?session_id={}", Uuid::new_v4()));
-    // After the one event the stream only waits for the shutdown: nothing
-    // is ever sent on it but keep-alives, so it carries no queue.
-    let ended = streams.shutdown.clone().cancelled_owned();
-    let events = stream::once(async move { Ok::<_, Infallible>(endpoint) })
-        .chain(stream::once(ended).filter_map(|()| async { None }))
+        .data(format!("/messages/?session_id={id}"));
+    let answers =
+        ReceiverStream::new(messages).map(|answer| Event::default().event("message").data(answer));
+    let events = stream::once(async move { endpoint })
+        .chain(answers)
+        .take_until(streams.shutdown.clone().cancelled_owned())
         .map(move |event| {
-            let _held_while_open = &slot;
-            event
+            let _held_while_open = (&slot, &registration);
+            Ok::<_, Infallible>(event)
         });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(streams.keep_alive))

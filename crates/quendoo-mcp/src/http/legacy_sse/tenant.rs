@@ -19,7 +19,7 @@ use crate::{
     storage::StorageError,
 };
 
-const KEY_HEADER: &str = "x-quendoo-api-key";
+pub(super) const KEY_HEADER: &str = "x-quendoo-api-key";
 
 /// The caller, or the response that refuses the request.
 pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
