@@ -19,16 +19,18 @@ work="$root/target/conformance"
 suite_version=0.1.16
 python_sdk_version=2.3.0
 ts_sdk_version=1.32.2
+inspector_version=2.12.0
 scenarios=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams)
 
 mkdir -p "$work"
 # Registry installs get three tries: a passing network hiccup should not fail CI.
 retry() { for attempt in 1 2 3; do "$@" && return 0; echo "conformance: retrying ($attempt): $*"; sleep 5; done; return 1; }
 if [ ! -x "$work/node_modules/.bin/conformance" ] || [ ! -x "$work/node_modules/.bin/node" ] \
-   || [ ! -d "$work/node_modules/@modelcontextprotocol/sdk" ]; then
-  echo "conformance: installing Node 22, @modelcontextprotocol/conformance@$suite_version and the TypeScript SDK $ts_sdk_version"
+   || [ ! -d "$work/node_modules/@modelcontextprotocol/sdk" ] || [ ! -x "$work/node_modules/.bin/mcp-inspector" ]; then
+  echo "conformance: installing Node 22, @modelcontextprotocol/conformance@$suite_version, the TypeScript SDK $ts_sdk_version and the Inspector $inspector_version"
   (cd "$work" && retry npm install --no-audit --no-fund --silent node@22 \
-    "@modelcontextprotocol/conformance@$suite_version" "@modelcontextprotocol/sdk@$ts_sdk_version" >/dev/null)
+    "@modelcontextprotocol/conformance@$suite_version" "@modelcontextprotocol/sdk@$ts_sdk_version" \
+    "@modelcontextprotocol/inspector@$inspector_version" >/dev/null)
 fi
 export PATH="$work/node_modules/.bin:$PATH"
 
@@ -66,6 +68,23 @@ if [ ! -x "$work/venv/bin/python" ]; then
   python3 -m venv "$work/venv"
   retry "$work/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$python_sdk_version"
 fi
+# The Inspector's --strict check: tool schemas portable to every model
+# provider (no bare `true` schema, no `null` in a `type` array), errors and
+# warnings alike; and its HTTP+SSE client calling a tool on /sse.
+if mcp-inspector --cli "http://127.0.0.1:$port/mcp" --transport http --method tools/list --strict \
+     >"$work/inspector-strict.log" 2>&1 && ! grep -q '^Warning' "$work/inspector-strict.log"; then
+  echo "inspector --strict: tools/list clean"
+else
+  echo "inspector --strict: FAILED"; grep -A3 '^Warning\|^Error\|error' "$work/inspector-strict.log" | head -40; failed=$((failed + 1))
+fi
+if mcp-inspector --cli "http://127.0.0.1:$port/sse" --transport sse --method tools/call \
+     --tool-name get_bookings --tool-arg limit=1 >"$work/inspector-sse.log" 2>&1 \
+   && grep -q '"isError": false' "$work/inspector-sse.log"; then
+  echo "inspector (sse): tools/call ok"
+else
+  echo "inspector (sse): FAILED"; head -c 2000 "$work/inspector-sse.log"; failed=$((failed + 1))
+fi
+
 # The TypeScript client resolves the SDK from beside itself.
 cp "$root/scripts/ts_client.mjs" "$work/ts_client.mjs"
 for path in /mcp /sse; do

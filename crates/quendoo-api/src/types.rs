@@ -35,9 +35,9 @@ pub struct GuestRoom {
     #[schemars(range(min = 1, max = 10))]
     pub adults: u8,
     /// Age in years of each child staying in this room (0 to 17), one entry per
-    /// child; empty or omitted when there are no children.
+    /// child (at most 10); empty or omitted when there are no children.
     #[serde(default)]
-    #[schemars(inner(range(min = 0, max = 17)))]
+    #[schemars(length(max = 10), inner(range(min = 0, max = 17)))]
     pub children_by_ages: Vec<u8>,
 }
 
@@ -83,6 +83,7 @@ pub struct AvailabilityValue {
     pub room_id: Option<i64>,
     /// The external channel's id of the room type, instead of `room_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
     pub ext_room_id: Option<String>,
     /// Rooms of this type still available to sell that night.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,8 +103,9 @@ pub struct AvailabilityValue {
 pub struct AckBooking {
     /// The `revision_id` of the booking revision being acknowledged.
     pub revision_id: i64,
-    /// Optional per-item references in the hotel's own system.
+    /// Optional per-item references in the hotel's own system (at most 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100))]
     pub booking_items: Option<Vec<AckItem>>,
 }
 
@@ -115,6 +117,7 @@ pub struct AckItem {
     pub booking_item_id: i64,
     /// The reservation's id in the hotel's own system, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
     pub ext_reservation_id: Option<String>,
 }
 
@@ -122,8 +125,8 @@ pub struct AckItem {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RoomAssignment {
-    /// The assignments, at least one.
-    #[schemars(length(min = 1))]
+    /// The assignments, 1 to 100.
+    #[schemars(length(min = 1, max = 100))]
     pub items: Vec<RoomAssignmentItem>,
 }
 
@@ -138,6 +141,7 @@ pub struct RoomAssignmentItem {
     pub room_number: String,
     /// Code the guest uses to check in on their own, if the hotel offers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 32))]
     pub self_checkin_code: Option<String>,
 }
 
@@ -146,13 +150,14 @@ pub struct RoomAssignmentItem {
 #[serde(deny_unknown_fields)]
 pub struct Email {
     /// The recipient's e-mail address.
-    #[schemars(email)]
+    #[schemars(email, length(max = 254))]
     pub to: String,
     /// The subject line.
     #[schemars(length(min = 1, max = 200))]
     pub subject: String,
-    /// The message body: plain text, or HTML when `html` is true.
-    #[schemars(length(min = 1))]
+    /// The message body: plain text, or HTML when `html` is true (at most
+    /// 100,000 characters).
+    #[schemars(length(min = 1, max = 100_000))]
     pub message: String,
     /// True when `message` is HTML.
     #[serde(default)]

@@ -121,9 +121,9 @@ impl Executor {
         &self,
         caller: &Caller,
         tool: &ToolDef,
-        arguments: Value,
+        mut arguments: Value,
     ) -> Result<Value, ToolError> {
-        tool.validate(&arguments)?;
+        tool.validate(&mut arguments)?;
         if tool.hints.open_world {
             self.check_people_limit(caller, tool).await?;
         }

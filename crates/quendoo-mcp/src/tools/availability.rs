@@ -39,7 +39,8 @@ struct AvailabilityReport {
 #[derive(Debug, PartialEq, Serialize, JsonSchema)]
 struct NightAvailability {
     room_id: i64,
-    /// The room type's name in the PMS; null if the PMS no longer lists the room.
+    /// The room type's name in the PMS; absent if the PMS no longer lists the room.
+    #[serde(skip_serializing_if = "Option::is_none")]
     room_name: Option<String>,
     /// The night, `YYYY-MM-DD`.
     date: String,
@@ -181,7 +182,7 @@ pub fn update_availability() -> ToolDef {
                 .client()
                 .update_availability(context.credential(), &args.values)
                 .await?;
-            Ok(WriteOutcome { response })
+            Ok(WriteOutcome::new(response))
         },
     )
 }

@@ -40,9 +40,11 @@ struct BookingsPage {
     total: usize,
     /// How many are in this page.
     returned: usize,
-    /// Pass as `cursor` (with the same filters) for the next page; null on the last page.
+    /// Pass as `cursor` (with the same filters) for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
     /// The bookings as Quendoo holds them, sorted by arrival date, then booking id.
+    #[schemars(schema_with = "super::schema::array_of_objects")]
     data: Vec<Value>,
 }
 
@@ -71,6 +73,9 @@ pub fn get_bookings() -> ToolDef {
             let Value::Array(bookings) = data else {
                 return Err(ToolError::UnexpectedResponse("a list of bookings"));
             };
+            if !bookings.iter().all(Value::is_object) {
+                return Err(ToolError::UnexpectedResponse("a list of bookings"));
+            }
             Ok(page(bookings, &args, offset))
         },
     )
@@ -175,7 +180,7 @@ pub fn ack_booking() -> ToolDef {
                 .client()
                 .ack_booking(context.credential(), &args)
                 .await?;
-            Ok(WriteOutcome { response })
+            Ok(WriteOutcome::new(response))
         },
     )
 }
@@ -197,7 +202,7 @@ pub fn post_room_assignment() -> ToolDef {
                 .client()
                 .post_room_assignment(context.credential(), &args)
                 .await?;
-            Ok(WriteOutcome { response })
+            Ok(WriteOutcome::new(response))
         },
     )
 }

@@ -24,7 +24,7 @@ pub fn send_quendoo_email() -> ToolDef {
                 .client()
                 .send_email(context.credential(), &args)
                 .await?;
-            Ok(WriteOutcome { response })
+            Ok(WriteOutcome::new(response))
         },
     )
 }
@@ -47,7 +47,7 @@ pub fn make_call() -> ToolDef {
                 .client()
                 .make_call(context.credential(), &args)
                 .await?;
-            Ok(WriteOutcome { response })
+            Ok(WriteOutcome::new(response))
         },
     )
 }

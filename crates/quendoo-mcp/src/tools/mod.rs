@@ -88,8 +88,9 @@ pub struct ToolDef {
 }
 
 impl ToolDef {
-    /// Checks arguments against the advertised input schema.
-    pub fn validate(&self, arguments: &Value) -> Result<(), ToolError> {
+    /// Checks arguments against the advertised input schema (a `null`
+    /// optional property is taken as absent, and removed).
+    pub fn validate(&self, arguments: &mut Value) -> Result<(), ToolError> {
         self.validator
             .check(arguments)
             .map_err(ToolError::InvalidArguments)
@@ -276,7 +277,7 @@ mod tests {
         let catalogue = Catalogue::new();
         let offers = catalogue.get("get_booking_offers").unwrap();
         let error = offers
-            .validate(&json!({"date_from": "2026-13-01", "nights": 0, "guests": [{"adults": 11, "children_by_ages": [18]}], "currency": "euro"}))
+            .validate(&mut json!({"date_from": "2026-13-01", "nights": 0, "guests": [{"adults": 11, "children_by_ages": [18]}], "currency": "euro"}))
             .unwrap_err()
             .to_string();
         for field in [
@@ -291,18 +292,27 @@ mod tests {
         let email = catalogue.get("send_quendoo_email").unwrap();
         assert!(
             email
-                .validate(&json!({"to": "not-an-address", "subject": "s", "message": "m"}))
+                .validate(&mut json!({"to": "not-an-address", "subject": "s", "message": "m"}))
                 .is_err()
         );
         assert!(
             email
-                .validate(&json!({"to": "guest@example.com", "subject": "s", "message": "m"}))
+                .validate(&mut json!({"to": "guest@example.com", "subject": "s", "message": "m"}))
                 .is_ok()
         );
         let unknown = catalogue
             .get("get_bookings")
             .unwrap()
-            .validate(&json!({"hotel_id": 7}));
+            .validate(&mut json!({"hotel_id": 7}));
         assert!(unknown.unwrap_err().to_string().contains("hotel_id"));
+
+        // The schemas say "optional", not "nullable"; a null from a model
+        // still means "not given".
+        let bookings = catalogue.get("get_bookings").unwrap();
+        let mut nulls = json!({"status": null, "limit": null, "query": "Ivanova"});
+        assert!(bookings.validate(&mut nulls).is_ok());
+        assert_eq!(nulls, json!({"query": "Ivanova"}));
+        let schema = Value::Object((*bookings.input_schema).clone());
+        assert_eq!(schema["properties"]["status"]["type"], "string", "{schema}");
     }
 }

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Hints, Spec, ToolDef, define, property::Language};
+use super::{Hints, Spec, ToolDef, define, property::Language, schema};
 use crate::domain::KeyName;
 
 #[derive(Deserialize, JsonSchema)]
@@ -41,6 +41,7 @@ struct Offers {
     nights: u32,
     /// The offers as Quendoo priced them: room, rate, meals, total and
     /// per-night price, currency, rooms left, cancellation policy.
+    #[schemars(schema_with = "schema::object_or_array")]
     data: Value,
 }
 
@@ -79,7 +80,7 @@ pub fn get_booking_offers() -> ToolDef {
                 bm_code,
                 date_from: args.date_from,
                 nights: args.nights,
-                data,
+                data: schema::checked_object_or_array(data)?,
             })
         },
     )

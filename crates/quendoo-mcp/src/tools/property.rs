@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Hints, Spec, ToolDef, define};
+use super::{Hints, Spec, ToolDef, define, schema};
 use crate::domain::KeyName;
 
 /// A language code for names and descriptions, such as `en`, `bg`, `de`, `ru`.
@@ -29,6 +29,7 @@ struct SettingsArgs {
 #[derive(Serialize, JsonSchema)]
 struct PmsData {
     /// What Quendoo returned, unchanged.
+    #[schemars(schema_with = "schema::object_or_array")]
     data: Value,
 }
 
@@ -56,7 +57,9 @@ pub fn get_property_settings() -> ToolDef {
                     args.names.as_deref(),
                 )
                 .await?;
-            Ok(PmsData { data })
+            Ok(PmsData {
+                data: schema::checked_object_or_array(data)?,
+            })
         },
     )
 }
@@ -91,7 +94,9 @@ pub fn get_rooms_details() -> ToolDef {
                 .client()
                 .get_rooms_details(context.credential(), args.api_lng.as_deref(), args.room_id)
                 .await?;
-            Ok(PmsData { data })
+            Ok(PmsData {
+                data: schema::checked_object_or_array(data)?,
+            })
         },
     )
 }
@@ -108,8 +113,21 @@ struct ExternalDataArgs {
 /// What Quendoo answered to a write.
 #[derive(Serialize, JsonSchema)]
 pub struct WriteOutcome {
-    /// Quendoo's answer, unchanged (`{"status": <HTTP code>}` when it sent no body).
-    pub response: Value,
+    /// Quendoo's answer, unchanged (`{"status": <HTTP code>}` when it sent no
+    /// body; `{"value": ...}` around an answer that is not an object).
+    response: Map<String, Value>,
+}
+
+impl WriteOutcome {
+    /// The write has happened whatever the answer's shape, so an answer that
+    /// is not an object is wrapped, never turned into an error.
+    pub fn new(response: Value) -> Self {
+        let response = match response {
+            Value::Object(fields) => fields,
+            other => Map::from_iter([("value".to_owned(), other)]),
+        };
+        WriteOutcome { response }
+    }
 }
 
 pub fn post_external_property_data() -> ToolDef {
@@ -129,7 +147,7 @@ pub fn post_external_property_data() -> ToolDef {
                 .client()
                 .post_external_property_data(context.credential(), &args.data)
                 .await?;
-            Ok(WriteOutcome { response })
+            Ok(WriteOutcome::new(response))
         },
     )
 }
