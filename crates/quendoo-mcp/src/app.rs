@@ -20,6 +20,7 @@ use crate::executor::Executor;
 use crate::http;
 use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
+use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
 use crate::storage::{Backend, Store, redact_database_url};
 
@@ -29,7 +30,8 @@ pub struct AppState {
     pub store: Store,
     pub secrets: SecretStore,
     pub auth: Authenticator,
-    pub executor: Executor,
+    /// The MCP surface (tools, resources, prompts) over the tool executor.
+    pub protocol: Protocol,
     pub host_guard: Arc<HostGuard>,
     pub config: Arc<ServeArgs>,
     /// The legacy transport's `/sse` sessions; `None` when it is switched off.
@@ -106,12 +108,12 @@ impl Application {
             None
         };
         let state = AppState {
-            executor: Executor::new(
+            protocol: Protocol::new(Executor::new(
                 client,
                 secrets.clone(),
                 store.clone(),
                 serve.comms_hourly_limit,
-            ),
+            )),
             auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
             secrets,

@@ -92,7 +92,8 @@ async fn verify_key(state: &AppState, name: KeyName, value: &SecretString) -> Re
         ));
     }
     match state
-        .executor
+        .protocol
+        .executor()
         .client()
         .get_property_settings(value, None, Some("property"))
         .await

@@ -1,50 +1,56 @@
 //! Streamable HTTP at `/mcp`: the official SDK's transport, stateless with
-//! JSON responses (any replica can serve any request), serving the one tool
-//! catalogue through the executor. The caller comes from the verified bearer
-//! token that `bearer::require_caller` put in the request's extensions.
+//! JSON responses (any replica can serve any request), serving the MCP
+//! surface of `protocol`. The caller comes from the verified bearer token
+//! that `bearer::require_caller` put in the request's extensions.
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use axum::{Router, middleware};
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-        ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+        CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+        GetPromptRequestParams, GetPromptResponse, ListPromptsResult, ListResourceTemplatesResult,
+        ListResourcesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+        ReadResourceRequestParams, ReadResourceResponse, ServerConfig,
     },
     service::RequestContext,
     transport::streamable_http_server::{
         StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
     },
 };
-use serde_json::Value;
 
 use super::{AppState, bearer, host_guard};
 use crate::{
-    executor::{Caller, Executor},
-    tools::ToolError,
+    executor::Caller,
+    protocol::{Protocol, server_info},
 };
 
-/// What a model is told about this server when it connects.
-pub const INSTRUCTIONS: &str = "Tools for one hotel's Quendoo PMS: the hotel is the one your \
-credentials belong to, so never pass a hotel or property id. Start with get_property_settings \
-to learn room ids, rates and booking modules. For \"what is free\" use get_availability; for \
-prices for a guest use get_booking_offers; to look up guests and reservations use get_bookings \
-(filtered, paged). Tools that change things (update_availability, ack_booking, \
-post_room_assignment, post_external_property_data) and tools that reach people \
-(send_quendoo_email, make_call) act for real: only use them when the hotel asked for exactly \
-that, and confirm what you did. Dates are YYYY-MM-DD. When a result has isError, read its text: \
-it says what to change or whom to ask.";
+/// The revisions `/mcp` answers, oldest first. 2024-11-05 is still
+/// accepted for clients that ask for it over this transport; the README
+/// says what each revision gets.
+const REVISIONS: &[ProtocolVersion] = &[
+    ProtocolVersion::V_2024_11_05,
+    ProtocolVersion::V_2025_03_26,
+    ProtocolVersion::V_2025_06_18,
+    ProtocolVersion::V_2025_11_25,
+    ProtocolVersion::V_2026_07_28,
+];
 
 #[derive(Clone)]
 pub struct McpServer {
-    executor: Executor,
+    protocol: Protocol,
 }
 
-impl McpServer {
-    pub fn new(executor: Executor) -> Self {
-        Self { executor }
-    }
+/// The verified caller of this request.
+fn caller(context: &RequestContext<RoleServer>) -> Result<Caller, ErrorData> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>())
+        .cloned()
+        // The middleware always sets it; without it there is nobody to act for.
+        .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))
 }
 
 impl ServerHandler for McpServer {
@@ -52,12 +58,16 @@ impl ServerHandler for McpServer {
         server_info()
     }
 
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        Cow::Borrowed(REVISIONS)
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(list_tools(&self.executor))
+        Ok(self.protocol.list_tools())
     }
 
     async fn call_tool(
@@ -65,55 +75,65 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let caller = context
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Caller>())
-            .cloned()
-            // The middleware always sets it; without it there is nobody to act for.
-            .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))?;
-        Ok(call_tool(&self.executor, &caller, request).await?.into())
+        let caller = caller(&context)?;
+        Ok(self.protocol.call_tool(&caller, request).await?.into())
     }
-}
 
-/// What `initialize` answers on every MCP transport (each sets its own
-/// protocol version).
-pub(crate) fn server_info() -> ServerConfig {
-    ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-        .with_server_info(
-            Implementation::new("quendoo-mcp", env!("CARGO_PKG_VERSION")).with_title("Quendoo PMS"),
-        )
-        .with_instructions(INSTRUCTIONS)
-}
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(self.protocol.list_resources())
+    }
 
-/// The whole catalogue, as every MCP transport lists it.
-pub(crate) fn list_tools(executor: &Executor) -> ListToolsResult {
-    let tools = executor
-        .catalogue()
-        .iter()
-        .map(|tool| tool.to_mcp())
-        .collect();
-    ListToolsResult::with_all_items(tools)
-}
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(self.protocol.list_resource_templates())
+    }
 
-/// Runs a `tools/call` for `caller`, as every MCP transport answers it: an
-/// unknown tool is protocol misuse (-32602); any other failure is a result
-/// with `isError` whose text tells the model what to change.
-pub(crate) async fn call_tool(
-    executor: &Executor,
-    caller: &Caller,
-    request: CallToolRequestParams,
-) -> Result<CallToolResult, ErrorData> {
-    let arguments = Value::Object(request.arguments.unwrap_or_default());
-    match executor.execute(caller, &request.name, arguments).await {
-        Ok(structured) => Ok(CallToolResult::structured(structured)),
-        Err(ToolError::UnknownTool(name)) => Err(ErrorData::invalid_params(
-            format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
-            None,
-        )),
-        Err(error) => Ok(CallToolResult::error(vec![ContentBlock::text(
-            error.to_string(),
-        )])),
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let caller = caller(&context)?;
+        Ok(self
+            .protocol
+            .read_resource(&caller, &request.uri)
+            .await?
+            .into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(self.protocol.list_prompts())
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        Ok(self
+            .protocol
+            .get_prompt(&request.name, request.arguments.as_ref())?
+            .into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let caller = caller(&context)?;
+        self.protocol.complete(&caller, &request).await
     }
 }
 
@@ -127,7 +147,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .disable_allowed_origins()
         .with_max_request_body_bytes(state.config.max_body_bytes)
         .with_cancellation_token(state.shutdown.child_token());
-    let server = McpServer::new(state.executor.clone());
+    let server = McpServer {
+        protocol: state.protocol.clone(),
+    };
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),

@@ -87,7 +87,8 @@ async fn execute(
         user,
     };
     let result = state
-        .executor
+        .protocol
+        .executor()
         .execute(&caller, &call.tool_name, Value::Object(call.tool_args))
         .await?;
     Ok(Json(json!({

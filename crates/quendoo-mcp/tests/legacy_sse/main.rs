@@ -126,7 +126,7 @@ mod protocol {
         let reply = rpc(
             &app,
             &key,
-            r#"{"jsonrpc":"2.0","id":7,"method":"resources/list"}"#,
+            r#"{"jsonrpc":"2.0","id":7,"method":"sampling/createMessage"}"#,
         )
         .await;
         assert_eq!(reply.status, 200);

@@ -6,8 +6,8 @@
 mod support;
 
 use rmcp::{
-    RoleClient, ServiceExt,
-    model::{CallToolRequestParams, CallToolResult},
+    ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceExt,
+    model::{CallToolRequestParams, CallToolResult, ProtocolVersion},
     service::RunningService,
     transport::{
         StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
@@ -19,12 +19,25 @@ use support::app::{self, TestApp};
 
 pub type Client = RunningService<RoleClient, ()>;
 
-/// An MCP client session as `token`'s bearer.
+/// An MCP client session as `token`'s bearer, by `initialize` (2025-11-25).
 pub async fn connect(app: &TestApp, token: &str) -> Client {
-    let config = StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(token);
-    ().serve(StreamableHttpClientTransport::from_config(config))
+    ().serve(transport(app, token)).await.expect("MCP session")
+}
+
+/// An MCP client of revision 2026-07-28 as `token`'s bearer: `server/discover`
+/// and per-request `_meta`, no `initialize`.
+pub async fn connect_2026(app: &TestApp, token: &str) -> Client {
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    };
+    ().serve_with_lifecycle(transport(app, token), lifecycle)
         .await
-        .expect("MCP session")
+        .expect("MCP 2026-07-28 client")
+}
+
+fn transport(app: &TestApp, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    let config = StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(token);
+    StreamableHttpClientTransport::from_config(config)
 }
 
 pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
@@ -78,4 +91,6 @@ mod auth;
 mod errors;
 mod isolation;
 mod logs;
+mod resources;
+mod revisions;
 mod tools;

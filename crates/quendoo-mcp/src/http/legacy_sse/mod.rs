@@ -95,7 +95,7 @@ async fn message(
     let Incoming::Request(request) = incoming else {
         return StatusCode::ACCEPTED.into_response();
     };
-    let answer = rpc::answer(&state.executor, &caller, request).await;
+    let answer = rpc::answer(&state.protocol, &caller, request).await;
     if let Some(session) = stream {
         let delivery = sessions.deliver(&session, answer.to_string()).await;
         if delivery == sessions::Delivery::Sent {

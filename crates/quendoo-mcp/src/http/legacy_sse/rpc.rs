@@ -1,16 +1,20 @@
 //! JSON-RPC of revision 2024-11-05, as lenient as the dashboard needs: no
 //! `jsonrpc` or `id` required (an id-less request is still answered, with
-//! `id: null`), `params` optional. Tool calls are answered as on `/mcp`, plus
-//! a top-level `result` holding the structured value, which the dashboard's
-//! UI unwraps.
+//! `id: null`), `params` optional. Everything is answered as on `/mcp`
+//! (tools, resources, prompts, completion); a tool result also carries a
+//! top-level `result` holding the structured value, which the dashboard's UI
+//! unwraps.
 
-use rmcp::model::{CallToolRequestParams, ErrorCode, ErrorData, ProtocolVersion};
-use serde::Serialize;
+use rmcp::model::{
+    CallToolRequestParams, CompleteRequestParams, ErrorCode, ErrorData, GetPromptRequestParams,
+    ProtocolVersion, ReadResourceRequestParams,
+};
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    executor::{Caller, Executor},
-    http::mcp,
+    executor::Caller,
+    protocol::{Protocol, server_info},
 };
 
 /// A parsed message.
@@ -61,44 +65,69 @@ pub(super) fn parse(body: &[u8]) -> Result<Incoming, Value> {
 }
 
 /// The JSON-RPC response to `request`, made for `caller`.
-pub(super) async fn answer(executor: &Executor, caller: &Caller, request: Request) -> Value {
+pub(super) async fn answer(protocol: &Protocol, caller: &Caller, request: Request) -> Value {
     let Request { id, method, params } = request;
-    let result = match method.as_str() {
+    response(id, dispatch(protocol, caller, &method, params).await)
+}
+
+async fn dispatch(
+    protocol: &Protocol,
+    caller: &Caller,
+    method: &str,
+    params: Option<Value>,
+) -> Result<Value, ErrorData> {
+    match method {
         "initialize" => to_json(initialize()),
         "ping" => Ok(json!({})),
-        "tools/list" => to_json(mcp::list_tools(executor)),
-        "tools/call" => call_tool(executor, caller, params).await,
+        "tools/list" => to_json(protocol.list_tools()),
+        "tools/call" => call_tool(protocol, caller, params).await,
+        "resources/list" => to_json(protocol.list_resources()),
+        "resources/templates/list" => to_json(protocol.list_resource_templates()),
+        "resources/read" => {
+            let params: ReadResourceRequestParams = parsed(params, "{\"uri\": <uri>}")?;
+            to_json(protocol.read_resource(caller, &params.uri).await?)
+        }
+        "prompts/list" => to_json(protocol.list_prompts()),
+        "prompts/get" => {
+            let params: GetPromptRequestParams = parsed(params, "{\"name\": <prompt>}")?;
+            to_json(protocol.get_prompt(&params.name, params.arguments.as_ref())?)
+        }
+        "completion/complete" => {
+            let params: CompleteRequestParams =
+                parsed(params, "{\"ref\": {...}, \"argument\": {...}}")?;
+            to_json(protocol.complete(caller, &params).await?)
+        }
         _ => Err(ErrorData::new(
             ErrorCode::METHOD_NOT_FOUND,
-            "Method not found: this server serves initialize, ping, tools/list and tools/call.",
+            "Method not found: this server serves initialize, ping, tools/*, resources/*, \
+             prompts/* and completion/complete.",
             None,
         )),
-    };
-    response(id, result)
+    }
 }
 
 /// The server's description, in this transport's protocol revision (the
 /// only one its clients speak).
 fn initialize() -> rmcp::model::ServerConfig {
-    let mut info = mcp::server_info();
+    let mut info = server_info();
     info.protocol_version = ProtocolVersion::V_2024_11_05;
     info
 }
 
+/// `params` as `T`, or invalid params saying what `method` takes.
+fn parsed<T: DeserializeOwned>(params: Option<Value>, shape: &str) -> Result<T, ErrorData> {
+    params
+        .and_then(|p| serde_json::from_value(p).ok())
+        .ok_or_else(|| ErrorData::invalid_params(format!("this method needs params {shape}"), None))
+}
+
 async fn call_tool(
-    executor: &Executor,
+    protocol: &Protocol,
     caller: &Caller,
     params: Option<Value>,
 ) -> Result<Value, ErrorData> {
-    let params: CallToolRequestParams = params
-        .and_then(|p| serde_json::from_value(p).ok())
-        .ok_or_else(|| {
-            ErrorData::invalid_params(
-                "tools/call needs params {\"name\": <tool>, \"arguments\": {...}}",
-                None,
-            )
-        })?;
-    let result = mcp::call_tool(executor, caller, params).await?;
+    let params: CallToolRequestParams = parsed(params, "{\"name\": <tool>, \"arguments\": {...}}")?;
+    let result = protocol.call_tool(caller, params).await?;
     let unwrapped = result.structured_content.clone().unwrap_or(Value::Null);
     let mut value = to_json(result)?;
     if let Value::Object(fields) = &mut value {

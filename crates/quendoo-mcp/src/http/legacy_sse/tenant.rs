@@ -108,7 +108,8 @@ async fn create_tenant_for(
     key: &SecretString,
 ) -> Result<crate::domain::TenantId, KeyFailure> {
     match state
-        .executor
+        .protocol
+        .executor()
         .client()
         .get_property_settings(key, None, Some("property"))
         .await

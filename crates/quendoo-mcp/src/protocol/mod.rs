@@ -1,0 +1,104 @@
+//! The MCP surface every transport serves, whichever way requests arrive:
+//! the server's description, tools, resources, prompts and argument
+//! completion, each answered for a verified caller's hotel. `/mcp` (rmcp's
+//! Streamable HTTP) and the legacy `/sse` transport call down into it.
+
+mod completion;
+mod prompts;
+mod resources;
+mod tools;
+
+use std::{sync::Arc, time::Duration};
+
+use moka::future::Cache;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use serde_json::Value;
+
+use crate::{
+    domain::TenantId,
+    executor::{Caller, Executor},
+    tools::ToolError,
+};
+
+/// What a model is told about this server when it connects.
+pub const INSTRUCTIONS: &str = "Tools for one hotel's Quendoo PMS: the hotel is the one your \
+credentials belong to, so never pass a hotel or property id. Start with get_property_settings \
+to learn room ids, rates and booking modules. For \"what is free\" use get_availability; for \
+prices for a guest use get_booking_offers; to look up guests and reservations use get_bookings \
+(filtered, paged). Tools that change things (update_availability, ack_booking, \
+post_room_assignment, post_external_property_data) and tools that reach people \
+(send_quendoo_email, make_call) act for real: only use them when the hotel asked for exactly \
+that, and confirm what you did. Dates are YYYY-MM-DD. When a result has isError, read its text: \
+it says what to change or whom to ask. The resources quendoo://property/... hold the hotel's \
+settings, room types and booking modules; the prompts start the day's work at a reception.";
+
+/// Cache hints (revision 2026-07-28) for the lists, which are the same for
+/// every caller: the catalogue changes only with a new release.
+const LIST_TTL: Duration = Duration::from_secs(5 * 60);
+/// How long a hotel's property data read for a resource or a completion is
+/// reused (and how long clients may keep it): it changes rarely.
+const PROPERTY_TTL: Duration = Duration::from_secs(60);
+const MAX_CACHED_READS: u64 = 50_000;
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What `initialize` answers on every MCP transport (each sets its own
+/// protocol version).
+pub fn server_info() -> ServerConfig {
+    let capabilities = ServerCapabilities::builder()
+        .enable_tools()
+        .enable_resources()
+        .enable_prompts()
+        .enable_completions()
+        .build();
+    ServerConfig::new(capabilities)
+        .with_server_info(
+            Implementation::new("quendoo-mcp", env!("CARGO_PKG_VERSION")).with_title("Quendoo PMS"),
+        )
+        .with_instructions(INSTRUCTIONS)
+}
+
+/// The MCP surface over one executor; cheap to clone.
+#[derive(Clone)]
+pub struct Protocol {
+    executor: Executor,
+    /// Read-only tool results behind resources and completions, per hotel.
+    reads: Cache<(TenantId, String), Arc<Value>>,
+}
+
+impl Protocol {
+    pub fn new(executor: Executor) -> Self {
+        Protocol {
+            executor,
+            reads: Cache::builder()
+                .max_capacity(MAX_CACHED_READS)
+                .time_to_live(PROPERTY_TTL)
+                .build(),
+        }
+    }
+
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    /// The structured result of the read-only tool `tool` for the caller's
+    /// hotel, shared for `PROPERTY_TTL`; concurrent misses make one call.
+    async fn read(
+        &self,
+        caller: &Caller,
+        tool: &'static str,
+        arguments: Value,
+    ) -> Result<Arc<Value>, Arc<ToolError>> {
+        let key = (caller.tenant.clone(), format!("{tool} {arguments}"));
+        self.reads
+            .try_get_with(key, async {
+                self.executor
+                    .execute(caller, tool, arguments)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+    }
+}
