@@ -17,29 +17,12 @@ use crate::config::{MIN_ADMIN_TOKEN_BYTES, ServeArgs, Settings};
 use crate::demo::Demo;
 use crate::domain::TenantId;
 use crate::executor::Executor;
-use crate::http;
 use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
+use crate::http::{self, AppState};
 use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
 use crate::storage::{Backend, Store, redact_database_url};
-
-/// What every request handler may use.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub secrets: SecretStore,
-    pub auth: Authenticator,
-    /// The MCP surface (tools, resources, prompts) over the tool executor.
-    pub protocol: Protocol,
-    pub host_guard: Arc<HostGuard>,
-    pub config: Arc<ServeArgs>,
-    /// The legacy transport's `/sse` sessions; `None` when it is switched off.
-    pub sse_sessions: Option<Sessions>,
-    /// Cancelled when the server starts shutting down (SIGTERM, Ctrl-C, or
-    /// anyone holding it): long-lived responses end, so the drain can finish.
-    pub shutdown: CancellationToken,
-}
 
 pub struct Application {
     listener: TcpListener,

@@ -8,8 +8,15 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::config::ConfigError;
 use crate::crypto::{EncryptionKey, generate_jwt_secret};
+
+/// What is wrong with the development secrets file.
+#[derive(Debug, thiserror::Error)]
+#[error("development secrets file {path}: {problem}")]
+pub struct DevSecretsError {
+    path: String,
+    problem: String,
+}
 
 #[derive(Deserialize)]
 pub struct DevSecrets {
@@ -22,8 +29,8 @@ pub fn default_path() -> PathBuf {
 }
 
 /// Reads the file, or generates it (directory 0700, file 0600) if missing.
-pub fn load_or_create(path: PathBuf) -> Result<DevSecrets, ConfigError> {
-    let problem = |problem: String| ConfigError::DevSecrets {
+pub fn load_or_create(path: PathBuf) -> Result<DevSecrets, DevSecretsError> {
+    let problem = |problem: String| DevSecretsError {
         path: path.display().to_string(),
         problem,
     };

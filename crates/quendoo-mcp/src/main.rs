@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use quendoo_mcp::config::{self, Cli};
-use quendoo_mcp::{cli, telemetry};
+use quendoo_mcp::cli::{self, Cli};
+use quendoo_mcp::{config, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -11,19 +11,29 @@ mod user;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Subcommand;
 use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::app::Application;
-use crate::config::{Cli, GlobalArgs, ServeArgs, Settings};
+use crate::config::{GlobalArgs, ServeArgs, Settings};
 use crate::storage::{Store, redact_database_url};
 
 pub use api_key::ApiKeyCommand;
 pub use tenant::TenantCommand;
 pub use token::TokenArgs;
 pub use user::UserCommand;
+
+/// Multi-tenant MCP server for the Quendoo hotel PMS.
+#[derive(Debug, Parser)]
+#[command(name = "quendoo-mcp", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -144,4 +154,16 @@ pub fn report_usage_error(err: clap::Error) -> ExitCode {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

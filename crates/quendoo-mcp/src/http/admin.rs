@@ -5,34 +5,32 @@
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, RawQuery, State},
-    http::{HeaderMap, StatusCode},
+    extract::{Path, RawQuery, State},
+    http::StatusCode,
     routing::{delete, get},
 };
-use hmac::{Hmac, Mac};
 use quendoo_api::Error as UpstreamError;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
+use super::caller::{PlatformAdmin, SeedCaller};
 use super::error::{ApiError, ApiJson};
 use super::rest::query_param;
 use crate::{
-    app::AppState,
-    auth::{AuthFailure, bearer_token},
     domain::{EmailAddress, KeyName, TenantId},
+    executor::Caller,
+    http::AppState,
     tools::ToolError,
 };
 
-pub fn router(max_body_bytes: usize) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/api-keys", get(list_keys).post(save_key))
         .route("/admin/api-keys/{key_name}", delete(delete_key))
         .route("/admin/tenants", get(list_tenants).post(create_tenant))
         .route("/admin/tenants/{id}", delete(delete_tenant))
         .route("/admin/users", get(list_users).post(create_user))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
 }
 
 // ---- the tenant's own keys -------------------------------------------------
@@ -47,7 +45,7 @@ struct SaveKey {
 
 async fn save_key(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SeedCaller(caller): SeedCaller,
     RawQuery(query): RawQuery,
     ApiJson(body): ApiJson<SaveKey>,
 ) -> Result<Json<Value>, ApiError> {
@@ -60,7 +58,6 @@ async fn save_key(
              treat the value sent in the URL as leaked and replace it",
         ));
     }
-    let caller = state.auth.authenticate(&headers).await?;
     let name = body.key_name;
     let verified = if body.verify {
         verify_key(&state, name, &body.key_value).await?;
@@ -107,21 +104,16 @@ async fn verify_key(state: &AppState, name: KeyName, value: &SecretString) -> Re
     }
 }
 
-async fn list_keys(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.authenticate(&headers).await?;
+async fn list_keys(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     let keys = state.secrets.list_active(&caller.tenant).await?;
     Ok(Json(json!({ "keys": keys })))
 }
 
 async fn delete_key(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SeedCaller(caller): SeedCaller,
     Path(key_name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.authenticate(&headers).await?;
     let name: KeyName = key_name
         .parse()
         .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("{error}")))?;
@@ -140,44 +132,6 @@ async fn delete_key(
 
 // ---- platform administration ----------------------------------------------
 
-/// Lets the request through only for the platform administrator.
-async fn require_platform_admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let token = bearer_token(headers).ok_or(AuthFailure::Missing)?;
-    if let Some(admin) = &state.config.admin_token
-        && same_token(token, admin)
-    {
-        return Ok(());
-    }
-    let claims = state
-        .auth
-        .jwt()
-        .verify(token)
-        .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
-    // A token naming a hotel is that hotel's, whatever role it carries there.
-    if claims.role.as_deref() == Some("admin") && claims.tenant_id.is_none() {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        StatusCode::FORBIDDEN,
-        "Platform administration needs ADMIN_TOKEN or an admin token (role \"admin\", no tenantId)",
-    ))
-}
-
-/// Compares in constant time: both sides are MACed under the same key, so
-/// neither the content nor the length of the configured token leaks.
-fn same_token(presented: &str, configured: &SecretString) -> bool {
-    let tag = |token: &[u8]| {
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"quendoo-mcp admin token")
-            .expect("HMAC accepts keys of any length");
-        mac.update(token);
-        mac
-    };
-    let expected = tag(configured.expose_secret().as_bytes())
-        .finalize()
-        .into_bytes();
-    tag(presented.as_bytes()).verify_slice(&expected).is_ok()
-}
-
 #[derive(Deserialize)]
 struct NewTenant {
     name: String,
@@ -188,10 +142,9 @@ struct NewTenant {
 
 async fn create_tenant(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: PlatformAdmin,
     ApiJson(body): ApiJson<NewTenant>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_platform_admin(&state, &headers).await?;
     let name = body.name.trim();
     if name.is_empty() {
         return Err(ApiError::new(
@@ -206,19 +159,17 @@ async fn create_tenant(
 
 async fn list_tenants(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: PlatformAdmin,
 ) -> Result<Json<Value>, ApiError> {
-    require_platform_admin(&state, &headers).await?;
     let tenants = state.store.list_tenants().await?;
     Ok(Json(json!({ "tenants": tenants })))
 }
 
 async fn delete_tenant(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: PlatformAdmin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require_platform_admin(&state, &headers).await?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "Tenant not found");
     let id: TenantId = id.parse().map_err(|_| not_found())?;
     if !state.store.delete_tenant(&id).await? {
@@ -239,10 +190,9 @@ struct NewUser {
 
 async fn create_user(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: PlatformAdmin,
     ApiJson(body): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_platform_admin(&state, &headers).await?;
     let user = state
         .store
         .create_user(&body.tenant_id, &body.email)
@@ -254,10 +204,9 @@ async fn create_user(
 /// `?tenant_id=` narrows the list to one tenant.
 async fn list_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _admin: PlatformAdmin,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    require_platform_admin(&state, &headers).await?;
     let tenant = query_param(query.as_deref(), "tenant_id")
         .map(|raw| {
             raw.parse::<TenantId>()
@@ -266,18 +215,4 @@ async fn list_users(
         .transpose()?;
     let users = state.store.list_users(tenant.as_ref()).await?;
     Ok(Json(json!({ "users": users })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_same_token_matches() {
-        let configured = SecretString::from("a".repeat(40));
-        assert!(same_token(&"a".repeat(40), &configured));
-        assert!(!same_token(&"a".repeat(39), &configured));
-        assert!(!same_token(&"b".repeat(40), &configured));
-        assert!(!same_token("", &configured));
-    }
 }

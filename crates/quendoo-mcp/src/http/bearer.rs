@@ -4,9 +4,8 @@
 
 use axum::{
     Json, Router,
-    extract::{Request, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -17,22 +16,7 @@ use crate::auth::AuthFailure;
 
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
-/// Middleware: puts the verified `Caller` into the request's extensions.
-pub async fn require_caller(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    match state.auth.authenticate(request.headers()).await {
-        Ok(caller) => {
-            request.extensions_mut().insert(caller);
-            next.run(request).await
-        }
-        Err(failure) => rejection(&state, request.headers(), &failure),
-    }
-}
-
-/// The response to a failed authentication on an MCP transport.
+/// The response to a refused credential, on every route.
 pub fn rejection(state: &AppState, headers: &HeaderMap, failure: &AuthFailure) -> Response {
     if let AuthFailure::Unavailable(error) = failure {
         tracing::error!(%error, "authentication could not reach the database");

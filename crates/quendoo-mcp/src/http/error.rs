@@ -32,6 +32,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// So that `?` turns an `ApiError` into the response of a handler or an
+/// extractor whose refusals are responses.
+impl From<ApiError> for Response {
+    fn from(error: ApiError) -> Self {
+        error.into_response()
+    }
+}
+
 impl ApiError {
     /// A failure inside the server: the cause goes to the log, the caller
     /// gets one sentence without it.

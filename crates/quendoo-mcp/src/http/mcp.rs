@@ -1,11 +1,16 @@
 //! Streamable HTTP at `/mcp`: the official SDK's transport, stateless with
 //! JSON responses (any replica can serve any request), serving the MCP
-//! surface of `protocol`. The caller comes from the verified bearer token
-//! that `bearer::require_caller` put in the request's extensions.
+//! surface of `protocol`. The caller is the `Caller` extractor's, verified
+//! from the bearer token before the SDK sees the request.
 
 use std::{borrow::Cow, sync::Arc};
 
-use axum::{Router, middleware};
+use axum::{
+    Router,
+    extract::Request,
+    middleware::{self, Next},
+    response::Response,
+};
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
@@ -20,7 +25,7 @@ use rmcp::{
     },
 };
 
-use super::{AppState, bearer, host_guard};
+use super::AppState;
 use crate::{
     executor::Caller,
     protocol::{Protocol, server_info},
@@ -159,10 +164,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_service("/mcp", service)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            bearer::require_caller,
+            require_caller,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.host_guard.clone(),
-            host_guard::guard,
-        ))
+}
+
+/// The SDK's service takes no extractors: the verified caller goes ahead of
+/// it in the request's extensions, where `caller()` finds it.
+async fn require_caller(_: Caller, request: Request, next: Next) -> Response {
+    next.run(request).await
 }

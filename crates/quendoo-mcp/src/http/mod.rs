@@ -2,26 +2,35 @@
 
 pub mod admin;
 pub mod bearer;
+pub mod caller;
 pub mod error;
 pub mod health;
 pub mod host_guard;
 pub mod legacy_sse;
 pub mod mcp;
 pub mod openapi;
+pub mod pipeline;
 pub mod rest;
+mod state;
 
-use axum::Router;
+use axum::{Router, middleware};
 
-pub use crate::app::AppState;
+pub use state::AppState;
 
+/// Every route, in the one layer stack (`pipeline`); all but `/health`
+/// behind the Host/Origin guard.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(health::router())
+    let guarded = Router::new()
         .merge(bearer::metadata_router())
         .merge(mcp::router(&state))
         .merge(legacy_sse::router(&state))
-        .merge(rest::router(state.config.max_body_bytes))
-        .merge(admin::router(state.config.max_body_bytes))
+        .merge(rest::router())
+        .merge(admin::router())
         .merge(openapi::router())
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            state.host_guard.clone(),
+            host_guard::guard,
+        ));
+    let routes = Router::new().merge(health::router()).merge(guarded);
+    pipeline::around(routes, &state).with_state(state)
 }

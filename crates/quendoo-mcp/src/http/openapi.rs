@@ -6,7 +6,7 @@ use axum::{Json, Router, routing::get};
 use serde_json::{Map, Value, json};
 
 use super::rest::SERVICE_NAME;
-use crate::app::AppState;
+use crate::http::AppState;
 
 pub const PATH: &str = "/openapi.json";
 

@@ -4,30 +4,35 @@
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, RawQuery, State},
+    extract::{FromRequest, RawQuery, Request, State},
     http::{HeaderMap, StatusCode},
+    response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::error::{ApiError, ApiJson};
+use super::{
+    bearer,
+    caller::SeedCaller,
+    error::{ApiError, ApiJson},
+    pipeline::record_tenant,
+};
 use crate::{
-    app::AppState,
     auth::bearer_token,
     domain::{ConnectionId, UserId},
     executor::Caller,
+    http::AppState,
 };
 
 pub const SERVICE_NAME: &str = "Quendoo MCP Server";
 
-pub fn router(max_body_bytes: usize) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .route("/mcp/connect", post(connect))
         .route("/mcp/tools/execute", post(execute))
         .route("/mcp/disconnect", post(disconnect))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
 }
 
 async fn root() -> Json<Value> {
@@ -49,9 +54,8 @@ async fn root() -> Json<Value> {
 
 async fn connect(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SeedCaller(caller): SeedCaller,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.authenticate(&headers).await?;
     let connection = state.store.create_connection(&caller.tenant).await?;
     tracing::info!(tenant = %caller.tenant, "connection registered");
     Ok(Json(json!({
@@ -70,22 +74,41 @@ struct ToolCall {
     tool_args: Map<String, Value>,
 }
 
+/// A tool call on a connection: the caller is the connection's tenant (and
+/// the bearer token's user, when a token comes along, which must name the
+/// same tenant). Each call counts as a use of the connection.
+struct ConnectionCall {
+    caller: Caller,
+    call: ToolCall,
+}
+
+impl FromRequest<AppState> for ConnectionCall {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let ApiJson(call) = ApiJson::<ToolCall>::from_request(request, state).await?;
+        let id = connection_id(&call.connection_id)?;
+        let user = check_token_tenant(state, &headers, &id).await?;
+        let connection = state
+            .store
+            .use_connection(&id, state.config.connection_idle_ttl)
+            .await
+            .map_err(ApiError::from)?
+            .ok_or_else(unknown_connection)?;
+        record_tenant(&connection.tenant_id);
+        let caller = Caller {
+            tenant: connection.tenant_id,
+            user,
+        };
+        Ok(ConnectionCall { caller, call })
+    }
+}
+
 async fn execute(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    ApiJson(call): ApiJson<ToolCall>,
+    ConnectionCall { caller, call }: ConnectionCall,
 ) -> Result<Json<Value>, ApiError> {
-    let id = connection_id(&call.connection_id)?;
-    let user = check_token_tenant(&state, &headers, &id).await?;
-    let connection = state
-        .store
-        .use_connection(&id, state.config.connection_idle_ttl)
-        .await?
-        .ok_or_else(unknown_connection)?;
-    let caller = Caller {
-        tenant: connection.tenant_id,
-        user,
-    };
     let result = state
         .protocol
         .executor()
@@ -110,14 +133,15 @@ async fn disconnect(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, Response> {
     let raw = match query_param(query.as_deref(), "connection_id") {
         Some(id) => id,
         None if body.is_empty() => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "connection_id is required (JSON body or query string)",
-            ));
+            )
+            .into());
         }
         None => {
             serde_json::from_slice::<Disconnect>(&body)
@@ -134,7 +158,12 @@ async fn disconnect(
         return Ok(disconnected());
     };
     check_token_tenant(&state, &headers, &id).await?;
-    if state.store.delete_connection(&id).await? {
+    if state
+        .store
+        .delete_connection(&id)
+        .await
+        .map_err(ApiError::from)?
+    {
         tracing::info!("connection closed");
     }
     Ok(disconnected())
@@ -169,21 +198,27 @@ async fn check_token_tenant(
     state: &AppState,
     headers: &HeaderMap,
     id: &ConnectionId,
-) -> Result<Option<UserId>, ApiError> {
+) -> Result<Option<UserId>, Response> {
     let Some(token) = bearer_token(headers) else {
         return Ok(None);
     };
-    let caller = state.auth.caller_for_token(token).await?;
+    let caller = state
+        .auth
+        .caller_for_token(token)
+        .await
+        .map_err(|failure| bearer::rejection(state, headers, &failure))?;
     let connection = state
         .store
         .get_connection(id, state.config.connection_idle_ttl)
-        .await?
+        .await
+        .map_err(ApiError::from)?
         .ok_or_else(unknown_connection)?;
     if connection.tenant_id != caller.tenant {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "This connection belongs to another tenant",
-        ));
+        )
+        .into());
     }
     Ok(caller.user)
 }

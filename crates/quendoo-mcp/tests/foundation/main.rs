@@ -8,5 +8,6 @@ mod support;
 
 mod cli;
 mod health;
+mod pipeline;
 mod secrets;
 mod storage;

@@ -4,11 +4,12 @@
 use std::{net::SocketAddr, time::Duration};
 
 use quendoo_mcp::{
-    app::{AppState, Application},
+    app::Application,
     auth::JwtKeys,
     config::{ServeArgs, Settings},
     crypto::{Cipher, EncryptionKey},
     domain::{KeyName, TenantId},
+    http::AppState,
 };
 use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
 use secrecy::SecretString;

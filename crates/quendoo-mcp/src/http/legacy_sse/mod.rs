@@ -18,20 +18,20 @@ mod tenant;
 use axum::{
     Extension, Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, RawQuery, State},
-    http::{HeaderMap, StatusCode},
-    middleware,
+    extract::{RawQuery, State},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 
-use super::{AppState, error::ApiError, host_guard};
+use super::{AppState, error::ApiError};
 use crate::storage::SseClaim;
 pub use relay::{RelayError, RelayTarget};
 use rpc::Incoming;
 pub use sessions::Sessions;
+use tenant::HotelCaller;
 
-/// `/sse` and `/messages/`, behind the host guard; empty when `LEGACY_SSE=false`.
+/// `/sse` and `/messages/`; empty when `LEGACY_SSE=false`.
 pub fn router(state: &AppState) -> Router<AppState> {
     let Some(sessions) = state.sse_sessions.clone() else {
         return Router::new();
@@ -47,28 +47,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/messages", post(message))
         .layer(Extension(streams))
         .layer(Extension(sessions))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(middleware::from_fn_with_state(
-            state.host_guard.clone(),
-            host_guard::guard,
-        ))
 }
 
 /// One JSON-RPC message, answered on the session's stream when it has one.
 async fn message(
     State(state): State<AppState>,
     Extension(sessions): Extension<Sessions>,
+    HotelCaller(caller): HotelCaller,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let incoming = match rpc::parse(&body) {
         Ok(incoming) => incoming,
         Err(reply) => return (StatusCode::BAD_REQUEST, Json(reply)).into_response(),
-    };
-    let caller = match tenant::caller(&state, &headers).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
     };
     let stream = match session_id(query.as_deref()) {
         None => None,

@@ -17,8 +17,7 @@ use std::{
 
 use axum::{
     Extension,
-    extract::State,
-    http::{HeaderMap, StatusCode, header::AUTHORIZATION},
+    http::StatusCode,
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -30,9 +29,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     sessions::{Opened, Sessions},
-    tenant,
+    tenant::StreamOwner,
 };
-use crate::http::{AppState, error::ApiError};
+use crate::http::error::ApiError;
 
 #[derive(Clone)]
 pub(super) struct Streams {
@@ -74,19 +73,11 @@ impl Streams {
 }
 
 pub(super) async fn open(
-    State(state): State<AppState>,
     Extension(streams): Extension<Streams>,
     Extension(sessions): Extension<Sessions>,
-    headers: HeaderMap,
+    StreamOwner(owner): StreamOwner,
 ) -> Response {
-    let owner = if headers.contains_key(AUTHORIZATION) || headers.contains_key(tenant::KEY_HEADER) {
-        match tenant::caller(&state, &headers).await {
-            Ok(caller) => Some(caller.tenant),
-            Err(response) => return response,
-        }
-    } else {
-        None
-    };
+    let owner = owner.map(|caller| caller.tenant);
     let Some(slot) = streams.take_slot() else {
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -6,7 +6,8 @@
 //! The key is never logged nor echoed: messages name the header, not its value.
 
 use axum::{
-    http::{HeaderMap, StatusCode},
+    extract::FromRequestParts,
+    http::{HeaderMap, StatusCode, header::AUTHORIZATION, request::Parts},
     response::{IntoResponse, Response},
 };
 use secrecy::SecretString;
@@ -15,14 +16,43 @@ use crate::{
     auth::{AuthFailure, bearer_token},
     domain::KeyName,
     executor::Caller,
-    http::{AppState, bearer, error::ApiError},
+    http::{AppState, bearer, error::ApiError, pipeline::record_tenant},
     storage::StorageError,
 };
 
 pub(super) const KEY_HEADER: &str = "x-quendoo-api-key";
 
+/// The caller of a legacy POST: by its hotel key, or its bearer token.
+pub(super) struct HotelCaller(pub Caller);
+
+impl FromRequestParts<AppState> for HotelCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let caller = caller(state, &parts.headers).await?;
+        record_tenant(&caller.tenant);
+        Ok(HotelCaller(caller))
+    }
+}
+
+/// Who opens an `/sse` stream: the hotel its credential names, or nobody
+/// when it sends none (as the dashboard does); a bad credential is refused.
+pub(super) struct StreamOwner(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for StreamOwner {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if !parts.headers.contains_key(AUTHORIZATION) && !parts.headers.contains_key(KEY_HEADER) {
+            return Ok(StreamOwner(None));
+        }
+        let HotelCaller(caller) = HotelCaller::from_request_parts(parts, state).await?;
+        Ok(StreamOwner(Some(caller)))
+    }
+}
+
 /// The caller, or the response that refuses the request.
-pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
     let key = headers
         .get(KEY_HEADER)
         .and_then(|value| value.to_str().ok())

@@ -1,0 +1,30 @@
+//! What every request handler may use, built once by `app::Application`.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::host_guard::HostGuard;
+use super::legacy_sse::Sessions;
+use crate::auth::Authenticator;
+use crate::config::ServeArgs;
+use crate::protocol::Protocol;
+use crate::secrets::SecretStore;
+use crate::storage::Store;
+
+/// What every request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub secrets: SecretStore,
+    pub auth: Authenticator,
+    /// The MCP surface (tools, resources, prompts) over the tool executor.
+    pub protocol: Protocol,
+    pub host_guard: Arc<HostGuard>,
+    pub config: Arc<ServeArgs>,
+    /// The legacy transport's `/sse` sessions; `None` when it is switched off.
+    pub sse_sessions: Option<Sessions>,
+    /// Cancelled when the server starts shutting down (SIGTERM, Ctrl-C, or
+    /// anyone holding it): long-lived responses end, so the drain can finish.
+    pub shutdown: CancellationToken,
+}
