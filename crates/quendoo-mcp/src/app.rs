@@ -19,6 +19,7 @@ use crate::domain::TenantId;
 use crate::executor::Executor;
 use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
+use crate::http::oauth::clients::Clients;
 use crate::http::{self, AppState};
 use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
@@ -64,6 +65,10 @@ impl Application {
             }
             None => None,
         };
+        anyhow::ensure!(
+            !serve.oauth_cimd_allow_loopback || serve.host.is_loopback(),
+            "OAUTH_CIMD_ALLOW_LOOPBACK is for tests and is refused unless HOST is a loopback address"
+        );
         if let Some(tenant) = &serve.insecure_tenant {
             anyhow::ensure!(
                 serve.host.is_loopback(),
@@ -99,6 +104,7 @@ impl Application {
             )),
             auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
+            oauth_clients: Clients::new(store.clone(), serve.oauth_cimd_allow_loopback),
             secrets,
             store,
             config: Arc::new(serve),
@@ -145,7 +151,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
         let router = http::router(self.state);
-        axum::serve(self.listener, router)
+        // The peer address counts failed OAuth sign-ins per address.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     () = shutdown_signal() => {},

@@ -200,6 +200,19 @@ pub struct ServeArgs {
     #[arg(long, env = "REDIS_URL", hide_env_values = true, value_parser = secret)]
     pub redis_url: Option<SecretString>,
 
+    /// Lifetime of the OAuth access tokens this server issues, e.g. `1h`.
+    #[arg(long, env = "OAUTH_ACCESS_TOKEN_TTL", default_value = "1h", value_parser = parse_duration)]
+    pub oauth_access_token_ttl: Duration,
+
+    /// Lifetime of an OAuth refresh token (each is replaced on use), e.g. `30d`.
+    #[arg(long, env = "OAUTH_REFRESH_TOKEN_TTL", default_value = "30d", value_parser = parse_duration)]
+    pub oauth_refresh_token_ttl: Duration,
+
+    /// TESTING ONLY: let a client metadata document (CIMD) be served from
+    /// 127.0.0.1 over http. Refused unless HOST is a loopback address.
+    #[arg(long, env = "OAUTH_CIMD_ALLOW_LOOPBACK")]
+    pub oauth_cimd_allow_loopback: bool,
+
     /// Demo mode: generated local secrets, the embedded SQLite database, the
     /// built-in PMS simulator and a demo hotel; prints a token and client setup.
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
@@ -239,6 +252,9 @@ impl Default for ServeArgs {
             legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
             legacy_sse_max_streams: DEFAULT_LEGACY_SSE_MAX_STREAMS,
             redis_url: None,
+            oauth_access_token_ttl: Duration::from_secs(3600),
+            oauth_refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            oauth_cimd_allow_loopback: false,
             demo: false,
             admin_token: None,
             insecure_tenant: None,

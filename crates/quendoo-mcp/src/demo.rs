@@ -10,19 +10,22 @@ use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
 use secrecy::SecretString;
 
 use crate::{
-    auth::JwtKeys,
+    auth::{JwtKeys, password},
     config::ServeArgs,
-    domain::{KeyName, TenantId},
+    domain::{EmailAddress, KeyName, TenantId},
     secrets::SecretStore,
     storage::Store,
 };
 
 pub const DEMO_TENANT: &str = "demo-hotel";
+pub const DEMO_EMAIL: &str = "demo@hotel.example";
 const DEMO_TOKEN_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 pub struct Demo {
     sim: RunningSim,
     property: PropertySpec,
+    /// The demo user's password for the OAuth sign-in, new each run.
+    password: String,
 }
 
 impl Demo {
@@ -35,7 +38,12 @@ impl Demo {
         serve.quendoo_base_url = sim.pms_base_url();
         serve.quendoo_email_url = Some(sim.email_base_url());
         serve.quendoo_automation_url = Some(sim.automation_base_url());
-        Ok(Demo { sim, property })
+        let password = crate::http::oauth::new_password();
+        Ok(Demo {
+            sim,
+            property,
+            password,
+        })
     }
 
     /// The demo hotel, holding this run's simulator credentials (the
@@ -63,6 +71,14 @@ impl Demo {
                 .set(&tenant, name, &SecretString::from(value.clone()))
                 .await?;
         }
+        let email: EmailAddress = DEMO_EMAIL.parse()?;
+        let user = match store.get_user_by_email(&email).await? {
+            Some(user) => user,
+            None => store.create_user(&tenant, &email).await?,
+        };
+        let password = self.password.clone();
+        let hash = tokio::task::spawn_blocking(move || password::hash(&password)).await??;
+        store.set_password_hash(&user.id, &hash).await?;
         Ok(tenant)
     }
 
@@ -82,6 +98,7 @@ impl Demo {
         };
         let url = format!("http://{host}/mcp");
         let pms = self.sim.pms_base_url();
+        let password = &self.password;
         let (credential, header, desktop) = if auth_off {
             (
                 "Authentication: OFF (--insecure-tenant): every request acts for this hotel"
@@ -106,6 +123,11 @@ Quendoo MCP server: demo mode
   Hotel:        tenant "{tenant}" with the simulator's keys stored encrypted
   MCP endpoint: {url}   (Streamable HTTP)
   {credential}
+
+Sign in with OAuth instead (Claude Code without --header, claude.ai, the Inspector's
+browser UI, mcp-remote without a header): the client opens a sign-in page; use
+  Sign-in e-mail: {DEMO_EMAIL}
+  Sign-in password: {password}
 
 List the tools with the MCP Inspector (needs Node.js 22 or newer):
   npx @modelcontextprotocol/inspector --cli {url} --transport http{header} --method tools/list

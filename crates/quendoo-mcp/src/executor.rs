@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     audit::AuditTrail,
+    auth::Scopes,
     domain::{TenantId, UserId},
     secrets::SecretStore,
     storage::{AuditEntry, Store},
@@ -26,6 +27,9 @@ use crate::{
 pub struct Caller {
     pub tenant: TenantId,
     pub user: Option<UserId>,
+    /// What the credential allows: all, for the dashboard's tokens and hotel
+    /// keys; what was granted, for an OAuth access token.
+    pub scopes: Scopes,
 }
 
 #[derive(Clone)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 
-use super::jwt::JwtKeys;
+use super::{Scopes, jwt::JwtKeys};
 use crate::{
     domain::{TenantId, UserId},
     executor::Caller,
@@ -52,6 +52,7 @@ impl Authenticator {
             return Ok(Caller {
                 tenant: tenant.clone(),
                 user: None,
+                scopes: Scopes::ALL,
             });
         }
         let token = bearer_token(headers).ok_or(AuthFailure::Missing)?;
@@ -77,8 +78,60 @@ impl Authenticator {
             .sub
             .as_deref()
             .and_then(|sub| sub.parse::<UserId>().ok());
-        Ok(Caller { tenant, user })
+        Ok(Caller {
+            tenant,
+            user,
+            scopes: Scopes::ALL,
+        })
     }
+
+    /// The caller behind a bearer token on `/mcp`, where the OAuth server's
+    /// access tokens (for `audience`) work beside the dashboard's tokens.
+    pub async fn authenticate_mcp(
+        &self,
+        headers: &HeaderMap,
+        audience: &OAuthAudience,
+    ) -> Result<Caller, AuthFailure> {
+        let token = match bearer_token(headers) {
+            Some(token) => token,
+            None => return self.authenticate(headers).await,
+        };
+        let is_access_token = jsonwebtoken::decode_header(token)
+            .is_ok_and(|header| header.typ.as_deref() == Some("at+jwt"));
+        if !is_access_token {
+            return self.caller_for_token(token).await;
+        }
+        let claims = self
+            .jwt
+            .access_tokens()
+            .verify(token, &audience.issuer, &audience.resource)
+            .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
+        let grant = self
+            .store
+            .active_grant(&claims.gid)
+            .await
+            .map_err(AuthFailure::Unavailable)?
+            .ok_or_else(|| {
+                AuthFailure::Invalid(
+                    "what was granted to this client has been revoked; sign in again".into(),
+                )
+            })?;
+        let scopes = Scopes::parse(&claims.scope).map_err(AuthFailure::Invalid)?;
+        Ok(Caller {
+            tenant: grant.tenant_id,
+            user: Some(grant.user_id),
+            scopes,
+        })
+    }
+}
+
+/// Whom OAuth access tokens must have been issued by and for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthAudience {
+    /// This server's issuer (its public base URL).
+    pub issuer: String,
+    /// Its MCP URL, the tokens' audience.
+    pub resource: String,
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme is

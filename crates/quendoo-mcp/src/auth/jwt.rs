@@ -7,6 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use super::access_token::{AccessTokenKeys, derive_key};
 use crate::domain::{TenantId, UserId};
 
 /// `aud` may be one string or a list (RFC 7519).
@@ -78,13 +79,16 @@ impl From<jsonwebtoken::errors::Error> for AuthError {
     }
 }
 
-/// Signs and verifies HS256 tokens with `JWT_SECRET`.
+/// Signs and verifies HS256 tokens with `JWT_SECRET`, and holds the keys
+/// derived from it for the OAuth server (access tokens, sealed forms).
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    access_tokens: AccessTokenKeys,
+    form_key: [u8; 32],
 }
 
 impl JwtKeys {
@@ -114,7 +118,19 @@ impl JwtKeys {
             validation,
             issuer,
             audience,
+            access_tokens: AccessTokenKeys::new(bytes),
+            form_key: derive_key(bytes, "quendoo-mcp oauth forms v1"),
         }
+    }
+
+    /// The keys of OAuth access tokens.
+    pub fn access_tokens(&self) -> &AccessTokenKeys {
+        &self.access_tokens
+    }
+
+    /// The key that seals the sign-in and consent forms' state.
+    pub fn form_key(&self) -> &[u8; 32] {
+        &self.form_key
     }
 
     /// The required issuer, when one is configured.

@@ -1,10 +1,7 @@
-use std::io::{BufRead, IsTerminal, Read};
-
 use anyhow::Context;
 use clap::Subcommand;
-use secrecy::SecretString;
 
-use super::{open_store, print_json};
+use super::{open_store, print_json, read_secret};
 use crate::config::GlobalArgs;
 use crate::domain::{KeyName, TenantId};
 use crate::secrets::SecretStore;
@@ -44,7 +41,8 @@ pub(super) async fn run(global: &GlobalArgs, command: ApiKeyCommand) -> anyhow::
             let cipher = global.secrets(global.dev)?.cipher()?;
             let store = open_store(global).await?;
             store.require_tenant(&tenant).await?;
-            let value = read_value(name).context("cannot read the value from standard input")?;
+            let value = read_secret(&format!("Value of {name}"))
+                .context("cannot read the value from standard input")?;
             SecretStore::new(store, Arc::new(cipher))
                 .set(&tenant, name, &value)
                 .await
@@ -79,24 +77,4 @@ pub(super) async fn run(global: &GlobalArgs, command: ApiKeyCommand) -> anyhow::
         }
     }
     Ok(())
-}
-
-/// Reads the whole of standard input (one line when it is a terminal) and
-/// drops one trailing newline. The value is never printed.
-fn read_value(name: KeyName) -> std::io::Result<SecretString> {
-    let stdin = std::io::stdin();
-    let mut value = String::new();
-    if stdin.is_terminal() {
-        eprint!("Value of {name} (then Enter): ");
-        stdin.lock().read_line(&mut value)?;
-    } else {
-        stdin.lock().read_to_string(&mut value)?;
-    }
-    if value.ends_with('\n') {
-        value.pop();
-        if value.ends_with('\r') {
-            value.pop();
-        }
-    }
-    Ok(value.into())
 }

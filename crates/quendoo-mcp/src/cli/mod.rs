@@ -4,16 +4,18 @@
 
 mod api_key;
 mod keys;
+mod oauth;
 mod tenant;
 mod token;
 mod user;
 
+use std::io::{BufRead, IsTerminal, Read};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use crate::app::Application;
@@ -21,6 +23,7 @@ use crate::config::{GlobalArgs, ServeArgs, Settings};
 use crate::storage::{Store, redact_database_url};
 
 pub use api_key::ApiKeyCommand;
+pub use oauth::OAuthCommand;
 pub use tenant::TenantCommand;
 pub use token::TokenArgs;
 pub use user::UserCommand;
@@ -57,6 +60,9 @@ pub enum Command {
     RotateEncryptionKey,
     /// Print an HS256 token (JWT) for a tenant.
     Token(TokenArgs),
+    /// See and end what hotel users granted to OAuth clients.
+    #[command(subcommand)]
+    Oauth(OAuthCommand),
 }
 
 impl Command {
@@ -85,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => api_key::run(global, command).await,
         Command::RotateEncryptionKey => keys::rotate(global).await,
         Command::Token(args) => token::run(global, args).await,
+        Command::Oauth(command) => oauth::run(global, command).await,
     }
 }
 
@@ -123,6 +130,27 @@ async fn open_store(global: &GlobalArgs) -> anyhow::Result<Store> {
 fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
+}
+
+/// Reads a secret from the whole of standard input (one line when it is a
+/// terminal, after `prompt`) and drops one trailing newline. It is never
+/// printed, and never taken from the command line.
+fn read_secret(prompt: &str) -> std::io::Result<SecretString> {
+    let stdin = std::io::stdin();
+    let mut value = String::new();
+    if stdin.is_terminal() {
+        eprint!("{prompt} (then Enter): ");
+        stdin.lock().read_line(&mut value)?;
+    } else {
+        stdin.lock().read_to_string(&mut value)?;
+    }
+    if value.ends_with('\n') {
+        value.pop();
+        if value.ends_with('\r') {
+            value.pop();
+        }
+    }
+    Ok(value.into())
 }
 
 /// The error line for a failed command: the cause chain on one line.

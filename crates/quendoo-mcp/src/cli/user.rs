@@ -1,8 +1,13 @@
 use clap::Subcommand;
 
-use super::{open_store, print_json};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+
+use super::{open_store, print_json, read_secret};
+use crate::auth::password;
 use crate::config::GlobalArgs;
 use crate::domain::{EmailAddress, TenantId};
+use crate::storage::{Store, User};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -22,6 +27,22 @@ pub enum UserCommand {
         tenant: Option<TenantId>,
         #[arg(long)]
         json: bool,
+    },
+    /// Set the password a user signs in with over OAuth, read from standard
+    /// input (at least 12 characters; stored as an argon2id hash).
+    SetPassword {
+        #[arg(long)]
+        email: EmailAddress,
+    },
+    /// Disable a user: no more sign-ins, and what they granted stops working.
+    Disable {
+        #[arg(long)]
+        email: EmailAddress,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        email: EmailAddress,
     },
 }
 
@@ -53,6 +74,32 @@ pub(super) async fn run(global: &GlobalArgs, command: UserCommand) -> anyhow::Re
                 }
             }
         }
+        UserCommand::SetPassword { email } => {
+            let user = find(&store, &email).await?;
+            let password = read_secret("New password")
+                .context("cannot read the password from standard input")?;
+            let hash =
+                tokio::task::spawn_blocking(move || password::hash(password.expose_secret()))
+                    .await??;
+            store.set_password_hash(&user.id, &hash).await?;
+            println!("password set for {email}");
+        }
+        UserCommand::Disable { email } => set_disabled(&store, &email, true).await?,
+        UserCommand::Enable { email } => set_disabled(&store, &email, false).await?,
     }
     Ok(())
+}
+
+async fn set_disabled(store: &Store, email: &EmailAddress, disabled: bool) -> anyhow::Result<()> {
+    let user = find(store, email).await?;
+    store.set_user_disabled(&user.id, disabled).await?;
+    println!("{email} {}", if disabled { "disabled" } else { "enabled" });
+    Ok(())
+}
+
+async fn find(store: &Store, email: &EmailAddress) -> anyhow::Result<User> {
+    store
+        .get_user_by_email(email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user has the e-mail {email}"))
 }

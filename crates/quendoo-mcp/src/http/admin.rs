@@ -7,10 +7,10 @@ use axum::{
     Json, Router,
     extract::{Path, RawQuery, State},
     http::StatusCode,
-    routing::{delete, get},
+    routing::{delete, get, post, put},
 };
 use quendoo_api::Error as UpstreamError;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,7 +18,8 @@ use super::caller::{PlatformAdmin, SeedCaller};
 use super::error::{ApiError, ApiJson};
 use super::rest::query_param;
 use crate::{
-    domain::{EmailAddress, KeyName, TenantId},
+    auth::password,
+    domain::{EmailAddress, KeyName, TenantId, UserId},
     executor::Caller,
     http::AppState,
     tools::ToolError,
@@ -31,6 +32,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/tenants", get(list_tenants).post(create_tenant))
         .route("/admin/tenants/{id}", delete(delete_tenant))
         .route("/admin/users", get(list_users).post(create_user))
+        .route("/admin/users/{id}/password", post(set_password))
+        .route("/admin/users/{id}/disabled", put(set_disabled))
+        .route("/admin/oauth/clients", get(list_oauth_clients))
+        .route("/admin/oauth/grants", get(list_grants))
+        .route("/admin/oauth/grants/{id}", delete(revoke_grant))
 }
 
 // ---- the tenant's own keys -------------------------------------------------
@@ -207,12 +213,107 @@ async fn list_users(
     _admin: PlatformAdmin,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = query_param(query.as_deref(), "tenant_id")
+    let tenant = tenant_filter(query.as_deref())?;
+    let users = state.store.list_users(tenant.as_ref()).await?;
+    Ok(Json(json!({ "users": users })))
+}
+
+/// The `tenant_id` query parameter, when given.
+fn tenant_filter(query: Option<&str>) -> Result<Option<TenantId>, ApiError> {
+    query_param(query, "tenant_id")
         .map(|raw| {
             raw.parse::<TenantId>()
                 .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, error.to_string()))
         })
-        .transpose()?;
-    let users = state.store.list_users(tenant.as_ref()).await?;
-    Ok(Json(json!({ "users": users })))
+        .transpose()
+}
+
+fn user_id(raw: &str) -> Result<UserId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "User not found"))
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    password: SecretString,
+}
+
+/// Sets the password a user signs in with over OAuth (argon2id).
+async fn set_password(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(body.password.expose_secret()))
+        .await
+        .map_err(|error| ApiError::internal("hashing a password", &error))?
+        .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()))?;
+    if !state.store.set_password_hash(&id, &hash).await? {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "User not found"));
+    }
+    tracing::info!(user = %id, "password set");
+    Ok(Json(
+        json!({"status": "success", "message": "Password set"}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Disabled {
+    disabled: bool,
+}
+
+/// Disables a user (no sign-in, and their grants stop working) or enables
+/// them again.
+async fn set_disabled(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Disabled>,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    if !state.store.set_user_disabled(&id, body.disabled).await? {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "User not found"));
+    }
+    tracing::info!(user = %id, disabled = body.disabled, "user updated");
+    Ok(Json(
+        json!({"status": "success", "disabled": body.disabled}),
+    ))
+}
+
+async fn list_oauth_clients(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+) -> Result<Json<Value>, ApiError> {
+    let clients = state.store.list_oauth_clients().await?;
+    Ok(Json(json!({ "clients": clients })))
+}
+
+/// `?tenant_id=` narrows the list to one tenant.
+async fn list_grants(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = tenant_filter(query.as_deref())?;
+    let grants = state.store.list_grants(tenant.as_ref()).await?;
+    Ok(Json(json!({ "grants": grants })))
+}
+
+async fn revoke_grant(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if !state.store.revoke_grant(&id).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "No active grant has this id",
+        ));
+    }
+    tracing::info!(grant = %id, "grant revoked by the platform administrator");
+    Ok(Json(
+        json!({"status": "success", "message": "Grant revoked"}),
+    ))
 }

@@ -1,6 +1,7 @@
-//! Bearer authentication for the MCP transports, as an OAuth 2.1 resource
-//! server: 401 with `WWW-Authenticate` pointing at the RFC 9728 metadata,
-//! which is served here too.
+//! Bearer authentication as an OAuth 2.1 resource server: the one answer to
+//! a refused credential (401 with `WWW-Authenticate` pointing at the RFC
+//! 9728 metadata and naming the scopes), the step-up answer (403
+//! `insufficient_scope`), and the protected-resource metadata itself.
 
 use axum::{
     Json, Router,
@@ -12,7 +13,7 @@ use axum::{
 use serde_json::json;
 
 use super::{AppState, error::ApiError};
-use crate::auth::AuthFailure;
+use crate::auth::{AuthFailure, OAuthAudience, Scopes};
 
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
@@ -22,12 +23,49 @@ pub fn rejection(state: &AppState, headers: &HeaderMap, failure: &AuthFailure) -
         tracing::error!(%error, "authentication could not reach the database");
         return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, failure.to_string()).into_response();
     }
+    let error = (!matches!(failure, AuthFailure::Missing)).then_some("invalid_token");
+    challenge(
+        state,
+        headers,
+        StatusCode::UNAUTHORIZED,
+        error,
+        Scopes::ALL,
+        failure.to_string(),
+    )
+}
+
+/// 403 for a token without the scope an operation needs: `scopes` is what
+/// to ask for (what it has, and what it lacks).
+pub fn insufficient_scope(
+    state: &AppState,
+    headers: &HeaderMap,
+    scopes: Scopes,
+    detail: String,
+) -> Response {
+    challenge(
+        state,
+        headers,
+        StatusCode::FORBIDDEN,
+        Some("insufficient_scope"),
+        scopes,
+        detail,
+    )
+}
+
+fn challenge(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<&str>,
+    scopes: Scopes,
+    detail: String,
+) -> Response {
     let metadata = format!("{}{METADATA_PATH}/mcp", public_base(state, headers));
-    let mut challenge = format!("Bearer resource_metadata=\"{metadata}\"");
-    if !matches!(failure, AuthFailure::Missing) {
-        challenge.push_str(", error=\"invalid_token\"");
+    let mut challenge = format!("Bearer resource_metadata=\"{metadata}\", scope=\"{scopes}\"");
+    if let Some(error) = error {
+        challenge.push_str(&format!(", error=\"{error}\""));
     }
-    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, failure.to_string()).into_response();
+    let mut response = ApiError::new(status, detail).into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
         response
             .headers_mut()
@@ -36,8 +74,9 @@ pub fn rejection(state: &AppState, headers: &HeaderMap, failure: &AuthFailure) -
     response
 }
 
-/// The URL clients reach us by: `PUBLIC_URL`, else the (already checked) Host.
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+/// The URL clients reach us by: `PUBLIC_URL`, else the (already checked)
+/// Host. It is also the OAuth issuer.
+pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.config.public_url {
         return url.trim_end_matches('/').to_owned();
     }
@@ -48,6 +87,15 @@ fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// This server as an OAuth issuer, and its MCP URL as the audience.
+pub fn audience(state: &AppState, headers: &HeaderMap) -> OAuthAudience {
+    let issuer = public_base(state, headers);
+    OAuthAudience {
+        resource: format!("{issuer}/mcp"),
+        issuer,
+    }
+}
+
 /// RFC 9728 protected-resource metadata, at the root and path-inserted forms.
 pub fn metadata_router() -> Router<AppState> {
     Router::new()
@@ -56,19 +104,12 @@ pub fn metadata_router() -> Router<AppState> {
 }
 
 async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    let base = public_base(&state, &headers);
-    let mut document = json!({
-        "resource": format!("{base}/mcp"),
+    let OAuthAudience { issuer, resource } = audience(&state, &headers);
+    Json(json!({
+        "resource": resource,
         "resource_name": "Quendoo MCP server",
+        "authorization_servers": [issuer],
+        "scopes_supported": Scopes::ALL.iter().map(|s| s.name()).collect::<Vec<_>>(),
         "bearer_methods_supported": ["header"],
-    });
-    if let Some(issuer) = state
-        .auth
-        .jwt()
-        .issuer()
-        .filter(|i| i.starts_with("https://") || i.starts_with("http://"))
-    {
-        document["authorization_servers"] = json!([issuer]);
-    }
-    Json(document)
+    }))
 }

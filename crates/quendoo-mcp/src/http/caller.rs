@@ -2,10 +2,10 @@
 //! in its signature, and every refusal of a credential looks the same (401
 //! with `WWW-Authenticate`, or 503 when it cannot be checked).
 //!
-//! - [`Caller`]: a hotel's bearer token (or the fixed tenant of
-//!   `--insecure-tenant`), on `/mcp`; [`SeedCaller`] is the same on the
-//!   seed's REST routes and `/admin/api-keys`, whose contract answers a
-//!   token of an unknown tenant with 404.
+//! - [`Caller`]: on `/mcp`, a dashboard token or an access token of the
+//!   built-in OAuth server (or the fixed tenant of `--insecure-tenant`).
+//! - [`SeedCaller`]: on the seed's REST routes and `/admin/api-keys`, a
+//!   dashboard token only, and the seed's 404 for an unknown tenant.
 //! - [`PlatformAdmin`]: `ADMIN_TOKEN` or an admin token naming no tenant.
 //! - the legacy transport's hotel key, and the REST API's connection, are
 //!   extractors of their own modules (`legacy_sse::tenant`, `rest`).
@@ -45,14 +45,12 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
+        let audience = bearer::audience(state, &parts.headers);
         let caller = state
             .auth
-            .authenticate(&parts.headers)
+            .authenticate_mcp(&parts.headers, &audience)
             .await
-            .map_err(|failure| Refused {
-                unknown_tenant: matches!(failure, AuthFailure::UnknownTenant),
-                response: bearer::rejection(state, &parts.headers, &failure),
-            })?;
+            .map_err(|failure| refuse(state, &parts.headers, &failure))?;
         record_tenant(&caller.tenant);
         // Kept for whatever runs after (the MCP SDK reads it from there).
         parts.extensions.insert(caller.clone());
@@ -60,15 +58,27 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The caller on the seed's routes.
+fn refuse(state: &AppState, headers: &axum::http::HeaderMap, failure: &AuthFailure) -> Refused {
+    Refused {
+        unknown_tenant: matches!(failure, AuthFailure::UnknownTenant),
+        response: bearer::rejection(state, headers, failure),
+    }
+}
+
+/// The caller on the seed's routes: a dashboard token only (never an OAuth
+/// access token, which is for `/mcp`).
 pub struct SeedCaller(pub Caller);
 
 impl FromRequestParts<AppState> for SeedCaller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        match Caller::from_request_parts(parts, state).await {
-            Ok(caller) => Ok(SeedCaller(caller)),
+        let caller = state.auth.authenticate(&parts.headers).await;
+        match caller.map_err(|failure| refuse(state, &parts.headers, &failure)) {
+            Ok(caller) => {
+                record_tenant(&caller.tenant);
+                Ok(SeedCaller(caller))
+            }
             Err(refused) if refused.unknown_tenant => Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 AuthFailure::UnknownTenant.to_string(),

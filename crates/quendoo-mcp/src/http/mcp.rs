@@ -7,9 +7,11 @@ use std::{borrow::Cow, sync::Arc};
 
 use axum::{
     Router,
-    extract::Request,
+    body::Body,
+    extract::{Request, State},
+    http::{HeaderName, Method, StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
@@ -24,9 +26,11 @@ use rmcp::{
         StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
     },
 };
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::AppState;
+use super::{AppState, bearer, error::ApiError};
 use crate::{
+    auth::Scopes,
     executor::Caller,
     protocol::{Protocol, server_info},
 };
@@ -70,9 +74,10 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(self.protocol.list_tools())
+        let caller = caller(&context)?;
+        Ok(self.protocol.list_tools(caller.scopes))
     }
 
     async fn call_tool(
@@ -166,10 +171,82 @@ pub fn router(state: &AppState) -> Router<AppState> {
             state.clone(),
             require_caller,
         ))
+        .layer(cors())
 }
 
 /// The SDK's service takes no extractors: the verified caller goes ahead of
-/// it in the request's extensions, where `caller()` finds it.
-async fn require_caller(_: Caller, request: Request, next: Next) -> Response {
-    next.run(request).await
+/// it in the request's extensions, where `caller()` finds it. A tool call
+/// the caller's scopes do not cover is answered here, with HTTP 403 and the
+/// scope to ask for (the MCP step-up), before the SDK sees it.
+async fn require_caller(
+    State(state): State<AppState>,
+    caller: Caller,
+    request: Request,
+    next: Next,
+) -> Response {
+    if caller.scopes == Scopes::ALL || request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, state.config.max_body_bytes).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large.",
+        )
+        .into_response();
+    };
+    if let Some(name) = called_tool(&bytes)
+        && let Some(scope) = state.protocol.missing_scope(&caller, &name)
+    {
+        return bearer::insufficient_scope(
+            &state,
+            &parts.headers,
+            caller.scopes.with(scope),
+            format!(
+                "Calling {name} needs the scope {}: sign in again and allow it.",
+                scope.name()
+            ),
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The tool a `tools/call` message names.
+fn called_tool(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        method: String,
+        params: Option<Params>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params {
+        name: String,
+    }
+    let message: Message = serde_json::from_slice(body).ok()?;
+    (message.method == "tools/call").then_some(message.params?.name)
+}
+
+/// Browser-based clients (the Inspector) call `/mcp` from another origin;
+/// the host guard has already refused origins that are not allowed, so the
+/// request's own is answered. They must be able to read the challenge and
+/// the session header.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("mcp-protocol-version"),
+            HeaderName::from_static("mcp-session-id"),
+            HeaderName::from_static("mcp-method"),
+            HeaderName::from_static("mcp-name"),
+            HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            HeaderName::from_static("mcp-session-id"),
+        ])
 }

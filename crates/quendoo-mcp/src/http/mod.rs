@@ -8,6 +8,7 @@ pub mod health;
 pub mod host_guard;
 pub mod legacy_sse;
 pub mod mcp;
+pub mod oauth;
 pub mod openapi;
 pub mod pipeline;
 pub mod rest;
@@ -22,6 +23,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let guarded = Router::new()
         .merge(bearer::metadata_router())
+        .merge(oauth::router())
         .merge(mcp::router(&state))
         .merge(legacy_sse::router(&state))
         .merge(rest::router())

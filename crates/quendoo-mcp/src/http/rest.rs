@@ -19,7 +19,7 @@ use super::{
     pipeline::record_tenant,
 };
 use crate::{
-    auth::bearer_token,
+    auth::{Scopes, bearer_token},
     domain::{ConnectionId, UserId},
     executor::Caller,
     http::AppState,
@@ -100,6 +100,7 @@ impl FromRequest<AppState> for ConnectionCall {
         let caller = Caller {
             tenant: connection.tenant_id,
             user,
+            scopes: Scopes::ALL,
         };
         Ok(ConnectionCall { caller, call })
     }

@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::host_guard::HostGuard;
 use super::legacy_sse::Sessions;
+use super::oauth::clients::Clients;
 use crate::auth::Authenticator;
 use crate::config::ServeArgs;
 use crate::protocol::Protocol;
@@ -21,6 +22,8 @@ pub struct AppState {
     /// The MCP surface (tools, resources, prompts) over the tool executor.
     pub protocol: Protocol,
     pub host_guard: Arc<HostGuard>,
+    /// The OAuth server's clients (registered, or by metadata document).
+    pub oauth_clients: Clients,
     pub config: Arc<ServeArgs>,
     /// The legacy transport's `/sse` sessions; `None` when it is switched off.
     pub sse_sessions: Option<Sessions>,

@@ -11,7 +11,7 @@ use super::{
     prompts::{ARRIVALS, FIND_GUEST, OUTLOOK, UNACKNOWLEDGED, today},
     resources::AVAILABILITY_TEMPLATE,
 };
-use crate::executor::Caller;
+use crate::{auth::Scope, executor::Caller};
 
 /// Dates offered, from today on.
 const DATES_AHEAD: u64 = 14;
@@ -66,6 +66,9 @@ impl Protocol {
     /// The hotel's room type names; none when they cannot be read (a
     /// completion is a convenience, never an error for that).
     async fn room_names(&self, caller: &Caller) -> Vec<String> {
+        if !caller.scopes.contains(Scope::Read) {
+            return Vec::new();
+        }
         let Ok(settings) = self
             .read(caller, "get_property_settings", json!({"names": "rooms"}))
             .await

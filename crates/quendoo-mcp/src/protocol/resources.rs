@@ -11,7 +11,7 @@ use rmcp::model::{
 use serde_json::{Value, json};
 
 use super::{LIST_TTL, PROPERTY_TTL, Protocol, millis};
-use crate::{executor::Caller, tools::ToolError};
+use crate::{auth::Scope, executor::Caller, tools::ToolError};
 
 const JSON: &str = "application/json";
 pub(super) const AVAILABILITY_TEMPLATE: &str = "quendoo://availability/{date_from}/{date_to}";
@@ -92,6 +92,12 @@ impl Protocol {
         caller: &Caller,
         uri: &str,
     ) -> Result<ReadResourceResult, ErrorData> {
+        if !caller.scopes.contains(Scope::Read) {
+            return Err(ErrorData::invalid_request(
+                "reading the hotel's resources needs the scope pms:read",
+                None,
+            ));
+        }
         let (tool, arguments) = tool_for(uri)?;
         let value = self
             .read(caller, tool, arguments)

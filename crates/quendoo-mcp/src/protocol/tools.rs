@@ -6,20 +6,33 @@ use rmcp::model::{
 use serde_json::Value;
 
 use super::{LIST_TTL, Protocol, millis};
-use crate::{executor::Caller, tools::ToolError};
+use crate::{
+    auth::{Scope, Scopes},
+    executor::Caller,
+    tools::ToolError,
+};
 
 impl Protocol {
-    /// The whole catalogue, the same for every caller.
-    pub fn list_tools(&self) -> ListToolsResult {
+    /// The tools `scopes` may call: the whole catalogue for a dashboard
+    /// token, the same for every caller with the same scopes.
+    pub fn list_tools(&self, scopes: Scopes) -> ListToolsResult {
         let tools = self
             .executor
             .catalogue()
             .iter()
+            .filter(|tool| scopes.contains(tool.scope()))
             .map(|tool| tool.to_mcp())
             .collect();
         ListToolsResult::with_all_items(tools)
             .with_ttl_ms(millis(LIST_TTL))
             .with_cache_scope(CacheScope::Public)
+    }
+
+    /// The scope `caller` lacks to call `name`, if any (an unknown tool
+    /// needs none: it is refused as unknown).
+    pub fn missing_scope(&self, caller: &Caller, name: &str) -> Option<Scope> {
+        let tool = self.executor.catalogue().get(name)?;
+        (!caller.scopes.contains(tool.scope())).then(|| tool.scope())
     }
 
     /// Runs a `tools/call` for `caller`: an unknown tool is protocol misuse
@@ -30,6 +43,16 @@ impl Protocol {
         caller: &Caller,
         request: CallToolRequestParams,
     ) -> Result<CallToolResult, ErrorData> {
+        if let Some(scope) = self.missing_scope(caller, &request.name) {
+            return Err(ErrorData::invalid_request(
+                format!(
+                    "this token may not call `{}`: it needs the scope {}",
+                    request.name,
+                    scope.name()
+                ),
+                None,
+            ));
+        }
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         match self
             .executor

@@ -6,6 +6,7 @@ mod api_keys;
 mod audit;
 mod connections;
 mod error;
+mod oauth;
 mod row;
 mod sse_sessions;
 mod tenants;
@@ -24,8 +25,10 @@ pub use api_keys::{KeyInfo, StoredKey};
 pub use audit::{AuditEntry, AuditRecord};
 pub use connections::Connection;
 pub use error::{StorageError, redact_database_url};
+pub use oauth::{ClientKind, Grant, IssuedCode, OAuthClient, Redemption};
 pub use sse_sessions::SseClaim;
 pub use tenants::Tenant;
+pub use users::SignIn;
 pub use users::User;
 
 use error::db_error;
@@ -54,11 +57,18 @@ impl Backend {
 
     fn migrations(self) -> Migrator {
         let sources: &[(i64, &str, &'static str)] = match self {
-            Backend::Sqlite => &[(
-                1,
-                "init",
-                include_str!("../../migrations/sqlite/0001_init.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "init",
+                    include_str!("../../migrations/sqlite/0001_init.sql"),
+                ),
+                (
+                    2,
+                    "oauth",
+                    include_str!("../../migrations/sqlite/0002_oauth.sql"),
+                ),
+            ],
             Backend::Postgres => &[
                 (
                     1,
@@ -69,6 +79,11 @@ impl Backend {
                     2,
                     "sse_sessions",
                     include_str!("../../migrations/postgres/0002_sse_sessions.sql"),
+                ),
+                (
+                    3,
+                    "oauth",
+                    include_str!("../../migrations/postgres/0003_oauth.sql"),
                 ),
             ],
         };

@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::error::ErrorKind;
 
 use super::error::{db_error, tenant_row_error, violation};
-use super::row::{parse, timestamp};
+use super::row::{get, parse, timestamp};
 use super::time::now_ms;
 use super::{StorageError, Store};
 use crate::domain::{EmailAddress, TenantId, UserId};
@@ -81,4 +81,83 @@ impl Store {
             .map(User::try_from)
             .transpose()
     }
+
+    /// Stores the user's password hash (a PHC string, argon2id). False if
+    /// there is no such user.
+    pub async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<bool, StorageError> {
+        let result = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("setting a password"))?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// Disables (or enables again) a user: a disabled user cannot sign in,
+    /// and what was granted for them stops working. False if unknown.
+    pub async fn set_user_disabled(
+        &self,
+        id: &UserId,
+        disabled: bool,
+    ) -> Result<bool, StorageError> {
+        let sql = if disabled {
+            "UPDATE users SET disabled = TRUE WHERE id = $1"
+        } else {
+            "UPDATE users SET disabled = FALSE WHERE id = $1"
+        };
+        let result = sqlx::query(sql)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("disabling a user"))?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    pub async fn get_user_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<User>, StorageError> {
+        sqlx::query("SELECT id, tenant_id, email, created_at FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error("reading a user"))?
+            .as_ref()
+            .map(User::try_from)
+            .transpose()
+    }
+
+    /// What a sign-in with `email` checks against.
+    pub async fn sign_in_record(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<SignIn>, StorageError> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, email, created_at, password_hash, \
+                    CASE WHEN disabled THEN 1 ELSE 0 END AS disabled \
+             FROM users WHERE email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error("reading a user"))?;
+        row.map(|row| {
+            Ok(SignIn {
+                user: User::try_from(&row)?,
+                password_hash: get(&row, "password_hash")?,
+                disabled: get::<i64>(&row, "disabled")? != 0,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// A user as a sign-in sees them.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub user: User,
+    /// None until a password is set: such a user cannot sign in.
+    pub password_hash: Option<String>,
+    pub disabled: bool,
 }

@@ -13,6 +13,7 @@ mod offers;
 mod property;
 mod schema;
 
+use crate::auth::Scope;
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
@@ -99,6 +100,17 @@ impl ToolDef {
     /// Runs the handler on arguments that passed [`ToolDef::validate`].
     pub async fn run(&self, context: ToolContext, arguments: Value) -> Result<Value, ToolError> {
         (self.handler)(context, arguments).await
+    }
+
+    /// The OAuth scope a caller needs to run it.
+    pub fn scope(&self) -> Scope {
+        if self.hints.open_world {
+            Scope::Comms
+        } else if self.hints.read_only {
+            Scope::Read
+        } else {
+            Scope::Write
+        }
     }
 
     /// The MCP `tools/list` entry.

@@ -79,7 +79,7 @@ async fn dispatch(
     match method {
         "initialize" => to_json(initialize()),
         "ping" => Ok(json!({})),
-        "tools/list" => to_json(protocol.list_tools()),
+        "tools/list" => to_json(protocol.list_tools(caller.scopes)),
         "tools/call" => call_tool(protocol, caller, params).await,
         "resources/list" => to_json(protocol.list_resources()),
         "resources/templates/list" => to_json(protocol.list_resource_templates()),

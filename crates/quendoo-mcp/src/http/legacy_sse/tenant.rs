@@ -13,7 +13,7 @@ use axum::{
 use secrecy::SecretString;
 
 use crate::{
-    auth::{AuthFailure, bearer_token},
+    auth::{AuthFailure, Scopes, bearer_token},
     domain::KeyName,
     executor::Caller,
     http::{AppState, bearer, error::ApiError, pipeline::record_tenant},
@@ -113,7 +113,11 @@ async fn caller_for_key(state: &AppState, key: &SecretString) -> Result<Caller, 
         None if state.config.legacy_auto_tenant => create_tenant_for(state, key).await?,
         None => return Err(KeyFailure::Unknown),
     };
-    Ok(Caller { tenant, user: None })
+    Ok(Caller {
+        tenant,
+        user: None,
+        scopes: Scopes::ALL,
+    })
 }
 
 async fn find(

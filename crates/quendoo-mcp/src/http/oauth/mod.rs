@@ -1,0 +1,93 @@
+//! The OAuth 2.1 authorization server built into quendoo-mcp, so that hotel
+//! staff can add the hotel's server to the assistant they use (claude.ai,
+//! Claude Desktop and Code, ChatGPT, the Inspector), sign in with their own
+//! account and approve what it may do. Authorization code with PKCE (S256)
+//! for public clients, registered by Client ID Metadata Document or RFC 7591;
+//! RFC 8414 metadata; refresh tokens rotated, with reuse revoking the
+//! family; RFC 7009 revocation. Its state lives in the database, so any
+//! replica can finish a flow another started.
+
+mod authorize;
+pub mod clients;
+mod metadata;
+mod pages;
+mod register;
+mod seal;
+mod strings;
+mod token;
+
+use std::{collections::HashMap, time::Duration};
+
+use axum::{
+    Router,
+    http::{HeaderName, Method, header},
+    routing::{get, post},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tower_http::cors::{Any, CorsLayer};
+
+use super::AppState;
+
+/// A code is exchanged within seconds; this leaves room for a slow client.
+const CODE_TTL: Duration = Duration::from_secs(120);
+
+/// The OAuth routes. Metadata, registration, token and revocation answer
+/// browser-based clients from any origin (they carry no cookie); the
+/// sign-in pages do not.
+pub fn router() -> Router<AppState> {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("mcp-protocol-version"),
+        ]);
+    let open = Router::new()
+        .merge(metadata::router())
+        .route("/oauth/register", post(register::register))
+        .route("/oauth/token", post(token::token))
+        .route("/oauth/revoke", post(token::revoke))
+        .layer(cors);
+    Router::new()
+        .merge(open)
+        .route(
+            "/oauth/authorize",
+            get(authorize::start).post(authorize::sign_in),
+        )
+        .route("/oauth/consent", post(authorize::consent))
+}
+
+/// A fresh random token: 32 bytes, base64url.
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A password to hand out (the demo user's): 24 random base64url characters.
+pub fn new_password() -> String {
+    random_token()[..24].to_owned()
+}
+
+/// What is stored of a code or a refresh token: its SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// An `application/x-www-form-urlencoded` body; the first of a repeated
+/// field counts.
+fn form_fields(body: &[u8]) -> HashMap<String, String> {
+    let mut fields = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(body) {
+        fields
+            .entry(name.into_owned())
+            .or_insert_with(|| value.into_owned());
+    }
+    fields
+}
