@@ -82,7 +82,9 @@ pub(super) async fn run(global: &GlobalArgs, command: UserCommand) -> anyhow::Re
                 tokio::task::spawn_blocking(move || password::hash(password.expose_secret()))
                     .await??;
             store.set_password_hash(&user.id, &hash).await?;
-            println!("password set for {email}");
+            // A new password ends what was granted with the old one.
+            let revoked = store.revoke_grants_of_user(&user.id).await?;
+            println!("password set for {email} ({revoked} OAuth grants revoked)");
         }
         UserCommand::Disable { email } => set_disabled(&store, &email, true).await?,
         UserCommand::Enable { email } => set_disabled(&store, &email, false).await?,

@@ -20,7 +20,6 @@ use super::rest::query_param;
 use crate::{
     auth::password,
     domain::{EmailAddress, KeyName, TenantId, UserId},
-    executor::Caller,
     http::AppState,
     tools::ToolError,
 };
@@ -110,7 +109,10 @@ async fn verify_key(state: &AppState, name: KeyName, value: &SecretString) -> Re
     }
 }
 
-async fn list_keys(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+async fn list_keys(
+    State(state): State<AppState>,
+    SeedCaller(caller): SeedCaller,
+) -> Result<Json<Value>, ApiError> {
     let keys = state.secrets.list_active(&caller.tenant).await?;
     Ok(Json(json!({ "keys": keys })))
 }
@@ -253,6 +255,8 @@ async fn set_password(
     if !state.store.set_password_hash(&id, &hash).await? {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "User not found"));
     }
+    // A new password ends what was granted with the old one.
+    state.store.revoke_grants_of_user(&id).await?;
     tracing::info!(user = %id, "password set");
     Ok(Json(
         json!({"status": "success", "message": "Password set"}),

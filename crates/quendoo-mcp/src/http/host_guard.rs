@@ -102,10 +102,37 @@ fn normalise_origin(origin: &str) -> Option<String> {
 
 /// Middleware: 403 before anything else looks at the request.
 pub async fn guard(State(guard): State<Arc<HostGuard>>, request: Request, next: Next) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    checked(&guard, origin.as_deref(), request, next).await
+}
+
+/// Middleware for endpoints any web page may call (CORS `*`, no cookie,
+/// no ambient authority: OAuth metadata, registration, token, revocation):
+/// the Host is checked against DNS rebinding, the Origin is not.
+pub async fn guard_host(
+    State(guard): State<Arc<HostGuard>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    checked(&guard, None, request, next).await
+}
+
+async fn checked(
+    guard: &HostGuard,
+    origin: Option<&str>,
+    request: Request,
+    next: Next,
+) -> Response {
     let headers: &HeaderMap = request.headers();
-    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = text(header::HOST).or_else(|| request.uri().authority().map(|a| a.as_str()));
-    match guard.check(host, text(header::ORIGIN)) {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    match guard.check(host, origin) {
         Ok(()) => next.run(request).await,
         Err(rejection) => {
             let detail = match rejection {

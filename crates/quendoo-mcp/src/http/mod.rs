@@ -19,11 +19,19 @@ use axum::{Router, middleware};
 pub use state::AppState;
 
 /// Every route, in the one layer stack (`pipeline`); all but `/health`
-/// behind the Host/Origin guard.
+/// behind the Host guard, and all but the OAuth endpoints any web page may
+/// call behind the Origin guard too.
 pub fn router(state: AppState) -> Router {
-    let guarded = Router::new()
+    let public = Router::new()
         .merge(bearer::metadata_router())
-        .merge(oauth::router())
+        .merge(oauth::public_router())
+        .layer(oauth::public_cors())
+        .layer(middleware::from_fn_with_state(
+            state.host_guard.clone(),
+            host_guard::guard_host,
+        ));
+    let guarded = Router::new()
+        .merge(oauth::pages_router())
         .merge(mcp::router(&state))
         .merge(legacy_sse::router(&state))
         .merge(rest::router())
@@ -33,6 +41,9 @@ pub fn router(state: AppState) -> Router {
             state.host_guard.clone(),
             host_guard::guard,
         ));
-    let routes = Router::new().merge(health::router()).merge(guarded);
+    let routes = Router::new()
+        .merge(health::router())
+        .merge(public)
+        .merge(guarded);
     pipeline::around(routes, &state).with_state(state)
 }

@@ -23,9 +23,16 @@ impl Protocol {
             .filter(|tool| scopes.contains(tool.scope()))
             .map(|tool| tool.to_mcp())
             .collect();
+        // A narrowed list must not be served from a shared cache to a
+        // caller who may do more.
+        let scope = if scopes == Scopes::ALL {
+            CacheScope::Public
+        } else {
+            CacheScope::Private
+        };
         ListToolsResult::with_all_items(tools)
             .with_ttl_ms(millis(LIST_TTL))
-            .with_cache_scope(CacheScope::Public)
+            .with_cache_scope(scope)
     }
 
     /// The scope `caller` lacks to call `name`, if any (an unknown tool

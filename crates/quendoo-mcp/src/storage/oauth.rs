@@ -386,6 +386,19 @@ impl Store {
         Ok(result.rows_affected() > 0)
     }
 
+    /// Revokes every grant of a user; returns how many.
+    pub async fn revoke_grants_of_user(&self, user: &UserId) -> Result<u64, StorageError> {
+        let result = sqlx::query(
+            "UPDATE oauth_grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user.as_str())
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error("revoking a user's grants"))?;
+        Ok(result.rows_affected())
+    }
+
     pub async fn list_grants(&self, tenant: Option<&TenantId>) -> Result<Vec<Grant>, StorageError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {GRANT_COLUMNS} FROM oauth_grants \

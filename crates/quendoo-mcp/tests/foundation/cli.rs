@@ -221,6 +221,58 @@ fn user_commands() {
 }
 
 #[tokio::test]
+async fn passwords_and_oauth_grants_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["tenant", "create", "--name", "A", "--id", "a"], &[]);
+    cli.ok(
+        &["user", "create", "--tenant", "a", "--email", "maria@a.bg"],
+        &[],
+    );
+    let secret = "a-long-enough-password-4711";
+    let set = cli.run_with(
+        &["user", "set-password", "--email", "maria@a.bg"],
+        &[],
+        &format!("{secret}\n"),
+    );
+    assert!(set.ok, "{}", set.stderr);
+    assert!(!set.stdout.contains(secret) && !set.stderr.contains(secret));
+    let short = cli.run_with(
+        &["user", "set-password", "--email", "maria@a.bg"],
+        &[],
+        "short\n",
+    );
+    assert!(
+        !short.ok && short.stderr.contains("at least 12"),
+        "{}",
+        short.stderr
+    );
+    let nobody = cli.fails(&["user", "set-password", "--email", "no@a.bg"], &[]);
+    assert!(
+        nobody.contains("no user has the e-mail no@a.bg"),
+        "{nobody}"
+    );
+    cli.ok(&["user", "disable", "--email", "maria@a.bg"], &[]);
+    cli.ok(&["user", "enable", "--email", "maria@a.bg"], &[]);
+
+    // The hash is what is stored; the password checks against it.
+    let store = Store::connect(&cli.database_url).await.unwrap();
+    let record = store
+        .sign_in_record(&"maria@a.bg".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = record.password_hash.unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(secret));
+    assert!(quendoo_mcp::auth::password::verify(Some(&hash), secret));
+    assert!(!record.disabled);
+
+    assert_eq!(cli.ok(&["oauth", "clients", "list"], &[]), "");
+    assert_eq!(cli.ok(&["oauth", "grants", "list", "--json"], &[]), "[]");
+    let missing = cli.fails(&["oauth", "grants", "revoke", "g-none"], &[]);
+    assert!(missing.contains("no active grant"), "{missing}");
+}
+
+#[tokio::test]
 async fn api_key_set_never_echoes_the_value() {
     const VALUE: &str = "sk_live_TOP-SECRET-value-42";
     let cli = Cli::new();

@@ -21,6 +21,7 @@ use support::{
 };
 
 const PASSWORD: &str = "reception-desk-2026";
+const ADMIN_TOKEN: &str = "platform-admin-token-for-the-oauth-tests-0123";
 
 /// A user of `hotel` who can sign in with `PASSWORD`.
 async fn user(app: &TestApp, hotel: &Hotel, email: &str) -> User {
@@ -518,4 +519,101 @@ async fn two_replicas_finish_one_flow() {
         assert_eq!(status, StatusCode::OK, "{answer}");
     }
     other.shut_down().await.unwrap();
+}
+
+/// Browser-based clients: the public OAuth endpoints answer any origin; the
+/// sign-in pages and `/mcp` keep the Origin rules, and `/mcp` lets allowed
+/// origins read its challenge and session header.
+#[tokio::test]
+async fn cors_for_browser_clients() {
+    let app = TestApp::spawn(TestDb::sqlite().await).await;
+    let http = flow::http();
+    for path in [
+        "/oauth/token",
+        "/oauth/register",
+        "/.well-known/oauth-protected-resource/mcp",
+    ] {
+        let preflight = http
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("Origin", "https://inspector.example")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            preflight.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
+    }
+    let metadata = http
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .header("Origin", "https://inspector.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metadata.headers()["access-control-allow-origin"], "*");
+    let page = http
+        .get(app.url("/oauth/authorize"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let refused = http
+        .post(app.url("/mcp"))
+        .header("Origin", "http://localhost:6274")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let exposed = refused.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("www-authenticate") && exposed.contains("mcp-session-id"),
+        "{exposed}"
+    );
+}
+
+/// A new password ends what was granted with the old one; an access token
+/// is never a dashboard token, on `/admin/api-keys` either.
+#[tokio::test]
+async fn a_new_password_ends_the_grants() {
+    let app = TestApp::spawn_with(TestDb::sqlite().await, |serve| {
+        serve.admin_token = Some(ADMIN_TOKEN.into());
+    })
+    .await;
+    let hotel = app.hotel("Password Hotel").await;
+    let ana = user(&app, &hotel, "ana@password.example").await;
+    let mut flow = Flow::register(&app.base).await;
+    let code = flow.code("ana@password.example", PASSWORD).await;
+    let (_, tokens) = flow.exchange(&code).await;
+    let keys = flow::http()
+        .get(app.url("/admin/api-keys"))
+        .bearer_auth(access(&tokens))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys.status(), StatusCode::UNAUTHORIZED);
+
+    let set = flow::http()
+        .post(app.url(&format!("/admin/users/{}/password", ana.id)))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"password": "a-brand-new-password-2027"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+    let (status, _, _) = mcp(app.addr, &access(&tokens), "tools/list", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = flow.refresh(&refresh_of(&tokens)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let mut again = Flow::register(&app.base).await;
+    again
+        .code("ana@password.example", "a-brand-new-password-2027")
+        .await;
 }

@@ -118,6 +118,7 @@ impl Clients {
             .client_name
             .unwrap_or_else(|| host.to_owned())
             .chars()
+            .filter(|c| !c.is_control())
             .take(MAX_CLIENT_NAME_CHARS)
             .collect::<String>();
         // Kept so that an operator can list who connected.
@@ -186,22 +187,27 @@ fn is_public(ip: IpAddr) -> bool {
             !(ip.is_loopback()
                 || ip.is_private()
                 || ip.is_link_local()
-                || ip.is_unspecified()
                 || ip.is_multicast()
                 || ip.is_broadcast()
                 || ip.is_documentation()
-                || (a == 100 && (64..128).contains(&b)))
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b)))
         }
         IpAddr::V6(ip) => {
             if let Some(v4) = ip.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = ip.segments()[0];
+            let [first, second, ..] = ip.segments();
             !(ip.is_loopback()
                 || ip.is_unspecified()
                 || ip.is_multicast()
                 || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
+                || (first & 0xffc0) == 0xfe80
+                || (first == 0x2001 && second == 0x0db8)
+                || first == 0x2002
+                || (first == 0x0064 && second == 0xff9b))
         }
     }
 }
@@ -319,6 +325,12 @@ mod tests {
             "192.168.1.1",
             "169.254.169.254",
             "100.64.0.1",
+            "0.1.2.3",
+            "198.18.0.1",
+            "240.0.0.1",
+            "2001:db8::1",
+            "2002:a00:1::",
+            "64:ff9b::a00:1",
             "::1",
             "fd00::1",
             "::ffff:10.0.0.1",

@@ -33,26 +33,32 @@ use super::AppState;
 /// A code is exchanged within seconds; this leaves room for a slow client.
 const CODE_TTL: Duration = Duration::from_secs(120);
 
-/// The OAuth routes. Metadata, registration, token and revocation answer
-/// browser-based clients from any origin (they carry no cookie); the
-/// sign-in pages do not.
-pub fn router() -> Router<AppState> {
-    let cors = CorsLayer::new()
+/// The OAuth endpoints any web page may call: metadata, registration, token
+/// and revocation answer browser-based clients from any origin (they take
+/// no cookie).
+pub fn public_router() -> Router<AppState> {
+    Router::new()
+        .merge(metadata::router())
+        .route("/oauth/register", post(register::register))
+        .route("/oauth/token", post(token::token))
+        .route("/oauth/revoke", post(token::revoke))
+}
+
+/// CORS for those endpoints (and the protected-resource metadata).
+pub fn public_cors() -> CorsLayer {
+    CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
             HeaderName::from_static("mcp-protocol-version"),
-        ]);
-    let open = Router::new()
-        .merge(metadata::router())
-        .route("/oauth/register", post(register::register))
-        .route("/oauth/token", post(token::token))
-        .route("/oauth/revoke", post(token::revoke))
-        .layer(cors);
+        ])
+}
+
+/// The sign-in and consent pages: same-origin only, like every route.
+pub fn pages_router() -> Router<AppState> {
     Router::new()
-        .merge(open)
         .route(
             "/oauth/authorize",
             get(authorize::start).post(authorize::sign_in),
