@@ -101,6 +101,7 @@ impl Application {
                 secrets.clone(),
                 store.clone(),
                 serve.comms_hourly_limit,
+                serve.tool_call_timeout,
             )),
             auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),

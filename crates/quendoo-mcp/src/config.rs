@@ -144,6 +144,11 @@ pub struct ServeArgs {
     #[arg(long, env = "QUENDOO_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub quendoo_request_timeout: Duration,
 
+    /// Longest one tool call may take, retries included, e.g. `25s`; then it
+    /// answers that Quendoo did not answer in time (many clients give up at 60 s).
+    #[arg(long, env = "TOOL_CALL_TIMEOUT", default_value = "25s", value_parser = parse_duration)]
+    pub tool_call_timeout: Duration,
+
     /// Longest a request may take before it is stopped with 504, e.g. `120s`
     /// (an `/sse` stream counts only until it opens).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
@@ -241,6 +246,7 @@ impl Default for ServeArgs {
             connection_idle_ttl: DEFAULT_CONNECTION_IDLE_TTL,
             quendoo_connect_timeout: Duration::from_secs(5),
             quendoo_request_timeout: Duration::from_secs(30),
+            tool_call_timeout: Duration::from_secs(25),
             request_timeout: Duration::from_secs(120),
             public_url: None,
             allowed_hosts: Vec::new(),

@@ -46,6 +46,8 @@ struct Inner {
     caches: PmsCaches,
     /// Uses per hour and hotel of each tool that reaches people.
     people_hourly_limit: u32,
+    /// The most one call may take, retries included.
+    deadline: Duration,
 }
 
 impl Executor {
@@ -54,6 +56,7 @@ impl Executor {
         secrets: SecretStore,
         store: Store,
         people_hourly_limit: u32,
+        deadline: Duration,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -64,6 +67,7 @@ impl Executor {
                 store,
                 caches: PmsCaches::new(),
                 people_hourly_limit,
+                deadline,
             }),
         }
     }
@@ -89,7 +93,12 @@ impl Executor {
         };
         let started = Instant::now();
         let args_digest = digest(&arguments);
-        let outcome = self.run(caller, tool, arguments).await;
+        let outcome = tokio::time::timeout(self.inner.deadline, self.run(caller, tool, arguments))
+            .await
+            .unwrap_or(Err(ToolError::DeadlineExceeded {
+                after: self.inner.deadline,
+                changes_things: !tool.hints.read_only,
+            }));
         let duration = started.elapsed();
         let result = match &outcome {
             Ok(_) => "ok",

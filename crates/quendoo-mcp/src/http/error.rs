@@ -61,6 +61,7 @@ impl From<ToolError> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             ToolError::LimitReached { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ToolError::DeadlineExceeded { .. } => StatusCode::GATEWAY_TIMEOUT,
             _ if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ToolError::Upstream(_) | ToolError::UnexpectedResponse(_) => StatusCode::BAD_GATEWAY,
             ToolError::UnreadableCredential(_) | ToolError::Internal(_) => {

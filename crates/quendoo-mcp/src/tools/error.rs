@@ -38,6 +38,14 @@ pub enum ToolError {
     #[error("{}", upstream_message(.0))]
     Upstream(Arc<UpstreamError>),
 
+    /// The whole call, retries included, outlasted `TOOL_CALL_TIMEOUT`.
+    #[error("{}", deadline_message(*.after, *.changes_things))]
+    DeadlineExceeded {
+        after: std::time::Duration,
+        /// A write may have reached Quendoo before the answer was lost.
+        changes_things: bool,
+    },
+
     #[error(
         "Quendoo answered, but not with {0} as expected; try again, and report it to the \
          operator if it persists."
@@ -75,6 +83,7 @@ impl ToolError {
                 }
                 _ => "upstream_unavailable",
             },
+            ToolError::DeadlineExceeded { .. } => "deadline_exceeded",
             ToolError::UnexpectedResponse(_) => "upstream_unexpected_response",
             ToolError::Internal(_) => "internal",
         }
@@ -82,7 +91,27 @@ impl ToolError {
 
     /// Whether the upstream took too long (a gateway timeout, not a failure).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, ToolError::Upstream(error) if matches!(error.as_ref(), UpstreamError::Timeout { .. }))
+        match self {
+            ToolError::Upstream(error) => matches!(error.as_ref(), UpstreamError::Timeout { .. }),
+            ToolError::DeadlineExceeded { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+fn deadline_message(after: std::time::Duration, changes_things: bool) -> String {
+    let seconds = after.as_secs_f64();
+    if changes_things {
+        format!(
+            "Quendoo gave no answer within {seconds:.0} s (TOOL_CALL_TIMEOUT), so the change may \
+             or may not have been made. Check the current state (for example with \
+             get_availability or get_bookings) before trying again."
+        )
+    } else {
+        format!(
+            "Quendoo gave no answer within {seconds:.0} s (TOOL_CALL_TIMEOUT), retries included. \
+             Try again later, or ask for less (a shorter date range)."
+        )
     }
 }
 

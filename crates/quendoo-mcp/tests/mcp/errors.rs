@@ -204,6 +204,51 @@ async fn unknown_tools_are_protocol_errors(app: TestApp) {
     client.cancel().await.ok();
 }
 
+mod deadline {
+    use std::time::Duration;
+
+    use quendoo_sim::Fault;
+    use serde_json::json;
+
+    use crate::{app::TestApp, call, connect, failure, ok};
+
+    on_both_backends!(
+        |db| crate::app::TestApp::spawn_with(db, super::tight_deadline).await;
+        a_hanging_pms_is_answered_within_the_deadline,
+    );
+
+    fn tight_deadline(serve: &mut quendoo_mcp::config::ServeArgs) {
+        serve.tool_call_timeout = Duration::from_secs(1);
+        serve.quendoo_request_timeout = Duration::from_secs(30);
+    }
+
+    /// One hotel's PMS hangs: its calls end at TOOL_CALL_TIMEOUT with words
+    /// that tell a read from a write; another hotel's calls are answered.
+    async fn a_hanging_pms_is_answered_within_the_deadline(app: TestApp) {
+        let (stuck, fine) = (app.hotel("Stuck").await, app.hotel("Fine").await);
+        app.sim.set_fault(Fault {
+            api_key: Some(stuck.spec.api_key.clone()),
+            hang: true,
+            ..Fault::default()
+        });
+        let (client, other) = (
+            connect(&app, &stuck.token).await,
+            connect(&app, &fine.token).await,
+        );
+        let read = failure(call(&client, "get_bookings", json!({"limit": 1})).await);
+        assert!(
+            read.contains("TOOL_CALL_TIMEOUT") && read.contains("Try again later"),
+            "{read}"
+        );
+        let write = failure(call(&client, "ack_booking", json!({"revision_id": 1})).await);
+        assert!(write.contains("may or may not have been made"), "{write}");
+        ok(call(&other, "get_bookings", json!({"limit": 1})).await);
+        for client in [client, other] {
+            client.cancel().await.ok();
+        }
+    }
+}
+
 mod limits {
     use serde_json::json;
 
