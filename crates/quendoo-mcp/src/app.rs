@@ -23,6 +23,7 @@ use crate::http::oauth::clients::Clients;
 use crate::http::{self, AppState};
 use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
+use crate::server::{self, Bounds};
 use crate::storage::{Backend, Store, redact_database_url};
 
 pub struct Application {
@@ -151,18 +152,19 @@ impl Application {
     /// open event streams and finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let shutdown = self.state.shutdown.clone();
+        let bounds = Bounds {
+            max_connections: self.state.config.max_connections,
+            header_read_timeout: self.state.config.header_read_timeout,
+        };
         let router = http::router(self.state);
-        // The peer address counts failed OAuth sign-ins per address.
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    () = shutdown_signal() => {},
-                    () = shutdown.cancelled() => {},
-                }
-                shutdown.cancel();
-            })
-            .await
+        let signalled = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = shutdown_signal() => signalled.cancel(),
+                () = signalled.cancelled() => {},
+            }
+        });
+        server::serve(self.listener, router, bounds, shutdown).await
     }
 }
 

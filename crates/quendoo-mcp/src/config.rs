@@ -24,6 +24,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_COMMS_HOURLY_LIMIT: u32 = 30;
 pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 25_000;
 
 /// Loads `.env` from the working directory, if there is one. Variables
 /// already set in the environment win.
@@ -144,6 +145,16 @@ pub struct ServeArgs {
     #[arg(long, env = "QUENDOO_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub quendoo_request_timeout: Duration,
 
+    /// Longest a client may take to send a request's head (and longest a
+    /// connection may stay idle between requests), e.g. `10s`.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// Most connections open at once (more wait to be accepted); lowered
+    /// to fit the open-file limit, which is raised to the system's maximum.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
     /// Longest one tool call may take, retries included, e.g. `25s`; then it
     /// answers that Quendoo did not answer in time (many clients give up at 60 s).
     #[arg(long, env = "TOOL_CALL_TIMEOUT", default_value = "25s", value_parser = parse_duration)]
@@ -246,6 +257,8 @@ impl Default for ServeArgs {
             connection_idle_ttl: DEFAULT_CONNECTION_IDLE_TTL,
             quendoo_connect_timeout: Duration::from_secs(5),
             quendoo_request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             tool_call_timeout: Duration::from_secs(25),
             request_timeout: Duration::from_secs(120),
             public_url: None,

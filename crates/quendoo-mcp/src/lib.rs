@@ -13,6 +13,7 @@ pub mod executor;
 pub mod http;
 pub mod protocol;
 pub mod secrets;
+pub mod server;
 pub mod storage;
 pub mod telemetry;
 pub mod tools;

@@ -7,6 +7,7 @@
 mod support;
 
 mod cli;
+mod connections;
 mod health;
 mod pipeline;
 mod secrets;
