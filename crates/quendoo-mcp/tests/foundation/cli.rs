@@ -539,6 +539,16 @@ fn serve_refuses_to_start_half_configured() {
     );
     assert!(line.contains("JWT_SECRET is not set"), "{line}");
     assert!(!cli.path("cli.db").exists(), "nothing was started");
+    // A testing switch is refused on a public address.
+    let line = cli.fails(
+        &["serve", "--port", "0", "--host", "0.0.0.0"],
+        &[
+            ("ENCRYPTION_KEY", key.as_str()),
+            ("JWT_SECRET", JWT_SECRET),
+            ("OAUTH_CIMD_ALLOW_LOOPBACK", "true"),
+        ],
+    );
+    assert!(line.contains("OAUTH_CIMD_ALLOW_LOOPBACK"), "{line}");
 }
 
 #[tokio::test]
