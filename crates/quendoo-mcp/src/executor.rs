@@ -137,9 +137,11 @@ impl Executor {
         mut arguments: Value,
     ) -> Result<Value, ToolError> {
         tool.validate(&mut arguments)?;
-        if tool.hints.open_world {
-            self.check_people_limit(caller, tool).await?;
-        }
+        let reservation = if tool.hints.open_world {
+            Some(self.reserve_people_call(caller, tool).await?)
+        } else {
+            None
+        };
         let credential = self
             .inner
             .secrets
@@ -151,7 +153,19 @@ impl Executor {
                 }
                 other => ToolError::Internal(other.into()),
             })?
-            .ok_or(ToolError::MissingCredential(tool.credential))?;
+            .ok_or(ToolError::MissingCredential(tool.credential));
+        let credential = match credential {
+            Ok(credential) => credential,
+            Err(error) => {
+                // Nothing was sent: the reservation goes back.
+                if let Some(id) = reservation
+                    && let Err(release) = self.inner.store.release_people_call(id).await
+                {
+                    tracing::warn!(error = %release, "could not release a reservation");
+                }
+                return Err(error);
+            }
+        };
         let context = ToolContext::new(
             self.inner.client.clone(),
             credential,
@@ -162,23 +176,19 @@ impl Executor {
     }
 
     /// E-mails and calls reach real people: a hotel gets at most so many an
-    /// hour, counted from the audit trail, which every replica shares (a burst
-    /// of concurrent calls can overshoot by the calls in flight).
-    async fn check_people_limit(&self, caller: &Caller, tool: &ToolDef) -> Result<(), ToolError> {
+    /// hour. Each use is reserved before the send, atomically on the shared
+    /// database, so a burst (on any replicas) sends no more than the cap.
+    async fn reserve_people_call(&self, caller: &Caller, tool: &ToolDef) -> Result<i64, ToolError> {
         let limit = self.inner.people_hourly_limit;
-        let sent = self
-            .inner
+        self.inner
             .store
-            .count_audit(&caller.tenant, tool.name, "ok", Duration::from_secs(3600))
+            .reserve_people_call(&caller.tenant, tool.name, limit, Duration::from_secs(3600))
             .await
-            .map_err(|error| ToolError::Internal(error.into()))?;
-        if sent >= i64::from(limit) {
-            return Err(ToolError::LimitReached {
+            .map_err(|error| ToolError::Internal(error.into()))?
+            .ok_or(ToolError::LimitReached {
                 tool: tool.name,
                 limit,
-            });
-        }
-        Ok(())
+            })
     }
 }
 

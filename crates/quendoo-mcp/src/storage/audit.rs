@@ -1,12 +1,10 @@
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
 use super::error::db_error;
 use super::row::{get, parse, parse_opt, timestamp};
-use super::time::{cutoff_ms, now_ms};
+use super::time::now_ms;
 use super::{StorageError, Store};
 use crate::domain::{TenantId, UserId};
 
@@ -80,29 +78,6 @@ impl Store {
             .commit()
             .await
             .map_err(db_error("recording audit entries"))
-    }
-
-    /// How many calls of `tool` by `tenant` ended with `outcome` in the last
-    /// `window` (served by the (tenant, time) index: an hour of one hotel's
-    /// calls is a short scan).
-    pub async fn count_audit(
-        &self,
-        tenant: &TenantId,
-        tool: &str,
-        outcome: &str,
-        window: Duration,
-    ) -> Result<i64, StorageError> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM audit_log \
-             WHERE tenant_id = $1 AND tool = $2 AND outcome = $3 AND created_at >= $4",
-        )
-        .bind(tenant.as_str())
-        .bind(tool)
-        .bind(outcome)
-        .bind(cutoff_ms(window))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error("counting audit entries"))
     }
 
     /// The tenant's latest audit entries, newest first.

@@ -7,6 +7,7 @@ mod audit;
 mod connections;
 mod error;
 mod oauth;
+mod people_calls;
 mod row;
 mod sse_sessions;
 mod tenants;
@@ -68,6 +69,11 @@ impl Backend {
                     "oauth",
                     include_str!("../../migrations/sqlite/0002_oauth.sql"),
                 ),
+                (
+                    3,
+                    "people_calls",
+                    include_str!("../../migrations/sqlite/0003_people_calls.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -84,6 +90,11 @@ impl Backend {
                     3,
                     "oauth",
                     include_str!("../../migrations/postgres/0003_oauth.sql"),
+                ),
+                (
+                    4,
+                    "people_calls",
+                    include_str!("../../migrations/postgres/0004_people_calls.sql"),
                 ),
             ],
         };

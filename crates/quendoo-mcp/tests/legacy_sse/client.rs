@@ -17,6 +17,8 @@ pub struct SseStream {
     pub received: String,
     /// How much of `received` the `message` events taken so far span.
     taken: usize,
+    /// Bytes read that do not make a whole character yet.
+    pending: Vec<u8>,
 }
 
 impl SseStream {
@@ -44,6 +46,7 @@ impl SseStream {
             socket,
             received: String::new(),
             taken: 0,
+            pending: Vec::new(),
         })
     }
 
@@ -81,8 +84,16 @@ impl SseStream {
         if n == 0 {
             return Err(format!("stream closed; got: {}", self.received));
         }
-        self.received
-            .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        // A character may be split between two reads: keep its first bytes
+        // until the rest arrives.
+        self.pending.extend_from_slice(&buffer[..n]);
+        let complete = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(error) if error.error_len().is_none() => error.valid_up_to(),
+            Err(_) => self.pending.len(),
+        };
+        let text: Vec<u8> = self.pending.drain(..complete).collect();
+        self.received.push_str(&String::from_utf8_lossy(&text));
         Ok(())
     }
 

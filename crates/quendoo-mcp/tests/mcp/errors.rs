@@ -294,4 +294,62 @@ mod limits {
             client.cancel().await.ok();
         }
     }
+
+    /// 50 e-mails at once against a cap of 5, on one server or spread over
+    /// two replicas: 5 go out, 45 are refused, whatever the interleaving.
+    async fn burst(app: &TestApp, addrs: &[std::net::SocketAddr]) {
+        let hotel = app.hotel("Burst").await;
+        let calls = (0..50).map(|i| {
+            let addr = addrs[i % addrs.len()];
+            let token = hotel.token.clone();
+            async move {
+                let body = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {
+                    "name": "send_quendoo_email",
+                    "arguments": {"to": "guest@example.com", "subject": "s", "message": "m"}}});
+                let answer: serde_json::Value = reqwest::Client::new()
+                    .post(format!("http://{addr}/mcp"))
+                    .bearer_auth(token)
+                    .header("Accept", "application/json, text/event-stream")
+                    .header("MCP-Protocol-Version", "2025-11-25")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                answer["result"]["isError"] == json!(false)
+            }
+        });
+        let succeeded = futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .filter(|ok| *ok)
+            .count();
+        let sent = app
+            .sim
+            .outbox()
+            .iter()
+            .filter(|m| m.bearer == hotel.spec.email_bearer)
+            .count();
+        assert_eq!((succeeded, sent), (5, 5));
+    }
+
+    fn cap_of_five(serve: &mut quendoo_mcp::config::ServeArgs) {
+        serve.comms_hourly_limit = 5;
+    }
+
+    #[tokio::test]
+    async fn a_burst_sends_no_more_than_the_cap() {
+        let app = TestApp::spawn_with(crate::support::TestDb::sqlite().await, cap_of_five).await;
+        burst(&app, &[app.addr]).await;
+    }
+
+    #[tokio::test]
+    async fn a_burst_over_two_replicas_sends_no_more_than_the_cap() {
+        let app = TestApp::spawn_with(crate::support::TestDb::postgres().await, cap_of_five).await;
+        let other = app.replica(|_| {}).await;
+        burst(&app, &[app.addr, other.addr]).await;
+        other.shut_down().await.unwrap();
+    }
 }
