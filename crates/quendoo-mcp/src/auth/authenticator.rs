@@ -69,11 +69,22 @@ impl Authenticator {
         let tenant = claims
             .tenant_id
             .ok_or_else(|| AuthFailure::Invalid("token names no tenant (claim tenantId)".into()))?;
-        self.store
+        let known = self
+            .store
             .get_tenant(&tenant)
             .await
             .map_err(AuthFailure::Unavailable)?
             .ok_or(AuthFailure::UnknownTenant)?;
+        // A tenant deleted and created again under the same id is a new
+        // hotel: the old one's tokens do not carry over.
+        if claims
+            .iat
+            .is_some_and(|iat| iat < known.created_at.timestamp())
+        {
+            return Err(AuthFailure::Invalid(
+                "token was issued before this tenant was created".into(),
+            ));
+        }
         let user = claims
             .sub
             .as_deref()

@@ -50,6 +50,8 @@ pub struct Claims {
 pub enum AuthError {
     #[error("token has expired")]
     Expired,
+    #[error("token is not valid yet (nbf)")]
+    NotYetValid,
     #[error("token signature is invalid")]
     BadSignature,
     #[error("token algorithm is not accepted (only HS256 is)")]
@@ -68,6 +70,7 @@ impl From<jsonwebtoken::errors::Error> for AuthError {
     fn from(err: jsonwebtoken::errors::Error) -> Self {
         match err.kind() {
             ErrorKind::ExpiredSignature => AuthError::Expired,
+            ErrorKind::ImmatureSignature => AuthError::NotYetValid,
             ErrorKind::InvalidSignature => AuthError::BadSignature,
             ErrorKind::InvalidAlgorithm
             | ErrorKind::InvalidAlgorithmName
@@ -98,6 +101,7 @@ impl JwtKeys {
         let bytes = secret.expose_secret().as_bytes();
         // Pinned to HS256: a token naming any other algorithm (or `none`) fails.
         let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_nbf = true;
         let mut required = vec!["exp"];
         if let Some(iss) = &issuer {
             validation.set_issuer(&[iss]);

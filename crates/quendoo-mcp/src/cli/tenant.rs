@@ -3,15 +3,15 @@ use serde_json::json;
 
 use super::{open_store, print_json};
 use crate::config::GlobalArgs;
-use crate::domain::TenantId;
+use crate::domain::{TenantId, TenantName};
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
     /// Create a tenant; prints its id.
     Create {
         /// Display name of the hotel.
-        #[arg(long, value_parser = tenant_name)]
-        name: String,
+        #[arg(long)]
+        name: TenantName,
         /// Id to use (1-64 of A-Z a-z 0-9 _ -); a UUID is generated if omitted.
         #[arg(long)]
         id: Option<TenantId>,
@@ -28,19 +28,11 @@ pub enum TenantCommand {
     Delete { id: TenantId },
 }
 
-fn tenant_name(value: &str) -> Result<String, String> {
-    let name = value.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err("tenant name must be 1-200 characters".into());
-    }
-    Ok(name.to_owned())
-}
-
 pub(super) async fn run(global: &GlobalArgs, command: TenantCommand) -> anyhow::Result<()> {
     let store = open_store(global).await?;
     match command {
         TenantCommand::Create { name, id, json } => {
-            let tenant = store.create_tenant(id, &name).await?;
+            let tenant = store.create_tenant(id, name.as_str()).await?;
             if json {
                 print_json(&json!({"id": tenant.id, "name": tenant.name}))?;
             } else {

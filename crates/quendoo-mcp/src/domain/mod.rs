@@ -4,10 +4,12 @@
 mod email;
 mod identifiers;
 mod key_name;
+mod tenant_name;
 
 pub use email::EmailAddress;
 pub use identifiers::{ConnectionId, TenantId, UserId};
 pub use key_name::KeyName;
+pub use tenant_name::TenantName;
 
 /// Why an outside value was not accepted. The message names the rule, never
 /// echoes a secret (none of these types holds one).

@@ -19,7 +19,7 @@ use super::error::{ApiError, ApiJson};
 use super::rest::query_param;
 use crate::{
     auth::password,
-    domain::{EmailAddress, KeyName, TenantId, UserId},
+    domain::{EmailAddress, KeyName, TenantId, TenantName, UserId},
     http::AppState,
     tools::ToolError,
 };
@@ -153,14 +153,10 @@ async fn create_tenant(
     _admin: PlatformAdmin,
     ApiJson(body): ApiJson<NewTenant>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let name = body.name.trim();
-    if name.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "name must not be empty",
-        ));
-    }
-    let tenant = state.store.create_tenant(body.id, name).await?;
+    let name: TenantName = body.name.parse().map_err(|error| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("name: {error}"))
+    })?;
+    let tenant = state.store.create_tenant(body.id, name.as_str()).await?;
     tracing::info!(tenant = %tenant.id, "tenant created");
     Ok((StatusCode::CREATED, Json(json!(tenant))))
 }

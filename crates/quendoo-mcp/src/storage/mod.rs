@@ -199,6 +199,7 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), StorageError> {
         .map_err(db_error("reading the SQLite URL"))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal);
+    create_owner_only(options.get_filename())?;
     let conn = options
         .connect()
         .await
@@ -206,4 +207,25 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), StorageError> {
     conn.close()
         .await
         .map_err(db_error("opening the SQLite database"))
+}
+
+/// Creates the database file readable by its owner only (it holds the
+/// hotels' encrypted keys and the audit trail); SQLite gives the WAL and
+/// shared-memory files the same mode. An existing file is left as it is.
+fn create_owner_only(path: &std::path::Path) -> Result<(), StorageError> {
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(StorageError::Database {
+            operation: "creating the SQLite database file",
+            message: error.to_string(),
+        }),
+    }
 }

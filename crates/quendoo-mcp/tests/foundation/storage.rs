@@ -452,3 +452,19 @@ async fn closed_store_reports_database_errors(store: Store) {
     assert!(matches!(err, StorageError::Database { .. }), "{err}");
     assert!(store.count_active_connections(HOUR).await.is_err());
 }
+
+/// The SQLite file holds the hotels' encrypted keys: only its owner may
+/// read it, and so the WAL beside it.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_file_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = crate::support::TestDb::sqlite().await;
+    let store = db.store().await;
+    store.create_tenant(None, "Private").await.unwrap();
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    for file in [path.clone(), format!("{path}-wal")] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+}

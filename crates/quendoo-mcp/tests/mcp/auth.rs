@@ -93,6 +93,20 @@ async fn bad_tokens_get_401_with_a_challenge(app: TestApp) {
             )),
         ),
         ("garbage", Some("not.a.jwt".to_owned())),
+        (
+            "not valid yet",
+            Some(signed(
+                json!({"tenantId": tenant, "nbf": now + 600, "exp": now + 1200}),
+                JWT_SECRET,
+            )),
+        ),
+        (
+            "issued before the tenant existed",
+            Some(signed(
+                json!({"tenantId": tenant, "iat": now - 3600, "exp": now + 600}),
+                JWT_SECRET,
+            )),
+        ),
     ];
     for (case, token) in cases {
         let response = post(&app, token.as_deref(), &[], initialize().to_string()).await;

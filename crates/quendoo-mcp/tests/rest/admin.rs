@@ -278,6 +278,21 @@ async fn platform_admin_manages_tenants_and_users(app: TestApp) {
         StatusCode::FORBIDDEN,
     );
 
+    // Names are bounded and printable, on both backends (a NUL was a 500 on
+    // PostgreSQL).
+    for bad in ["a\u{0}b".to_owned(), "x".repeat(500_000), "   ".to_owned()] {
+        detail(
+            &api.call(
+                Method::POST,
+                "/admin/tenants",
+                Some(ADMIN_TOKEN),
+                Some(json!({"name": bad})),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+
     let created = api
         .call(
             Method::POST,
