@@ -70,6 +70,17 @@ impl SecretStore {
         if value.expose_secret().trim().is_empty() {
             return Err(SecretError::Empty);
         }
+        // The legacy transport finds a hotel by its Quendoo key: one key,
+        // one hotel (the other's id is not named).
+        if name == KeyName::QuendooApiKey
+            && let Some(owner) = self.find_tenant_by_quendoo_key(value).await?
+            && owner != *tenant
+        {
+            return Err(SecretError::Storage(StorageError::Conflict(
+                "this Quendoo API key is already stored for another hotel; each hotel needs its own"
+                    .into(),
+            )));
+        }
         let encrypted = self
             .cipher
             .encrypt(tenant, name, value)

@@ -108,10 +108,39 @@ impl From<SecretError> for ApiError {
 }
 
 /// Bodies that are not the JSON a route expects: axum's own status (400
-/// syntax, 415 content type, 422 shape, 413 size) in our shape.
+/// syntax, 415 content type, 422 shape, 413 size), in our words rather than
+/// serde's (which name Rust types: "expected struct ToolCall").
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        Self::new(rejection.status(), rejection.body_text())
+        let detail = match &rejection {
+            JsonRejection::JsonDataError(_) => {
+                let text = rejection.body_text();
+                let reason = text.rsplit("target type: ").next().unwrap_or(&text);
+                let reason = reason.split(" at line ").next().unwrap_or(reason);
+                let plain = [
+                    "missing field",
+                    "unknown field",
+                    "invalid value",
+                    "invalid type",
+                ]
+                .iter()
+                .any(|start| reason.starts_with(start))
+                    && !reason.contains("struct");
+                if plain {
+                    format!("The JSON body does not fit this endpoint: {reason}.")
+                } else {
+                    "The JSON body does not fit this endpoint: it must be an object with the \
+                     fields /openapi.json lists."
+                        .to_owned()
+                }
+            }
+            JsonRejection::JsonSyntaxError(_) => "The body is not valid JSON.".to_owned(),
+            JsonRejection::MissingJsonContentType(_) => {
+                "Send the body as JSON, with Content-Type: application/json.".to_owned()
+            }
+            _ => rejection.body_text(),
+        };
+        Self::new(rejection.status(), detail)
     }
 }
 

@@ -147,12 +147,22 @@ async fn find_tenant_by_quendoo_key(store: Store) {
     );
     assert_eq!(
         s.find_tenant_by_quendoo_key(&value("key-b")).await.unwrap(),
-        Some(b)
+        Some(b.clone())
     );
     assert_eq!(
         s.find_tenant_by_quendoo_key(&value("key-c")).await.unwrap(),
         None
     );
+    // One key, one hotel: storing another hotel's key is refused (and its
+    // own again is fine), so the legacy lookup never finds two.
+    let taken = s.set(&b, KeyName::QuendooApiKey, &value("key-a")).await;
+    assert!(
+        matches!(&taken, Err(quendoo_mcp::secrets::SecretError::Storage(quendoo_mcp::storage::StorageError::Conflict(m))) if m.contains("another hotel")),
+        "{taken:?}"
+    );
+    s.set(&a, KeyName::QuendooApiKey, &value("key-a"))
+        .await
+        .unwrap();
     // Under a new key, rows not yet rotated are still found via the old one.
     let after_key_change = secrets(&store, &key(), &[copy(&k)]);
     assert_eq!(

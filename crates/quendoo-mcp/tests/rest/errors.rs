@@ -181,7 +181,15 @@ async fn malformed_bodies_are_refused_in_the_seeds_shape(app: TestApp) {
         &execute(r#"{"connection_id": "x"}"#, Some("application/json")).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     );
-    assert!(shape.contains("tool_name"), "{shape}");
+    assert!(shape.contains("missing field `tool_name`"), "{shape}");
+    let array = detail(
+        &execute("[]", Some("application/json")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    assert!(
+        !array.contains("struct") && array.contains("/openapi.json"),
+        "{array}"
+    );
     let huge = json!({"connection_id": "x", "tool_name": "t", "tool_args": {"pad": "x".repeat(2 * 1024 * 1024)}});
     let reply = api
         .call(Method::POST, "/mcp/tools/execute", None, Some(huge))
