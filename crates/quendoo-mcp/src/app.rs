@@ -22,6 +22,7 @@ use crate::http::legacy_sse::{RelayTarget, Sessions};
 use crate::http::oauth::clients::Clients;
 use crate::http::{self, AppState};
 use crate::protocol::Protocol;
+use crate::retention;
 use crate::secrets::SecretStore;
 use crate::server::{self, Bounds};
 use crate::storage::{Backend, Store, redact_database_url};
@@ -96,6 +97,12 @@ impl Application {
         } else {
             None
         };
+        retention::start(
+            store.clone(),
+            serve.connection_idle_ttl,
+            serve.audit_retention,
+            shutdown.clone(),
+        );
         let state = AppState {
             protocol: Protocol::new(Executor::new(
                 client,

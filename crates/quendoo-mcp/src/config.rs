@@ -155,6 +155,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
 
+    /// How long audit entries are kept, e.g. `90d` (older ones are purged
+    /// every hour).
+    #[arg(long, env = "AUDIT_RETENTION", default_value = "90d", value_parser = parse_duration)]
+    pub audit_retention: Duration,
+
     /// Longest one tool call may take, retries included, e.g. `25s`; then it
     /// answers that Quendoo did not answer in time (many clients give up at 60 s).
     #[arg(long, env = "TOOL_CALL_TIMEOUT", default_value = "25s", value_parser = parse_duration)]
@@ -259,6 +264,7 @@ impl Default for ServeArgs {
             quendoo_request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            audit_retention: Duration::from_secs(90 * 24 * 3600),
             tool_call_timeout: Duration::from_secs(25),
             request_timeout: Duration::from_secs(120),
             public_url: None,

@@ -1,4 +1,7 @@
-//! `GET /health`: a real database round trip, 503 when it fails.
+//! Health for load balancers and orchestrators: `GET /health` (the seed's,
+//! with the count of live connections) and `GET /health/ready` are a real
+//! database round trip, 503 when it fails; `GET /health/live` only says the
+//! process answers, so that a database outage never gets replicas killed.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +13,10 @@ use serde_json::{Value, json};
 use crate::http::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new()
+        .route("/health", get(health))
+        .route("/health/ready", get(health))
+        .route("/health/live", get(live))
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
@@ -41,4 +47,8 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             )
         }
     }
+}
+
+async fn live() -> Json<Value> {
+    Json(json!({"status": "alive"}))
 }

@@ -1,10 +1,12 @@
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
 use super::error::db_error;
 use super::row::{get, parse, parse_opt, timestamp};
-use super::time::now_ms;
+use super::time::{cutoff_ms, now_ms};
 use super::{StorageError, Store};
 use crate::domain::{TenantId, UserId};
 
@@ -78,6 +80,16 @@ impl Store {
             .commit()
             .await
             .map_err(db_error("recording audit entries"))
+    }
+
+    /// Deletes audit entries older than `retention`; returns how many.
+    pub async fn purge_audit(&self, retention: Duration) -> Result<u64, StorageError> {
+        let result = sqlx::query("DELETE FROM audit_log WHERE created_at < $1")
+            .bind(cutoff_ms(retention))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error("purging the audit trail"))?;
+        Ok(result.rows_affected())
     }
 
     /// The tenant's latest audit entries, newest first.

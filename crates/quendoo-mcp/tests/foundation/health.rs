@@ -59,6 +59,16 @@ async fn health_reports_the_database(db: TestDb) {
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "unhealthy");
     assert!(body.get("active_connections").is_none());
+    // Not ready without its database, but alive: an orchestrator takes it
+    // out of rotation and does not restart it.
+    let ready = reqwest::get(format!("{}/health/ready", app.base))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    let live = reqwest::get(format!("{}/health/live", app.base))
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
 }
 
 #[tokio::test]

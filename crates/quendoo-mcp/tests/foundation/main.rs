@@ -10,5 +10,6 @@ mod cli;
 mod connections;
 mod health;
 mod pipeline;
+mod retention;
 mod secrets;
 mod storage;
