@@ -25,7 +25,7 @@ eval "$("$BIN" keygen)"
 export ENCRYPTION_KEY JWT_SECRET
 
 "$BIN" serve --port "$PORT" --database-url "sqlite://$WORK/bench.db" \
-    --legacy-sse-keepalive "$KEEPALIVE" --log-filter warn >"$WORK/server.log" 2>&1 &
+    --legacy-sse-keepalive "$KEEPALIVE" --legacy-sse-max-streams-per-address "$STREAMS" --log-filter warn >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do

@@ -24,6 +24,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_COMMS_HOURLY_LIMIT: u32 = 30;
 pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
+pub const DEFAULT_LEGACY_SSE_MAX_STREAMS_PER_ADDRESS: usize = 200;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 25_000;
 
 /// Loads `.env` from the working directory, if there is one. Variables
@@ -215,6 +216,10 @@ pub struct ServeArgs {
     #[arg(long, env = "LEGACY_SSE_MAX_STREAMS", default_value_t = DEFAULT_LEGACY_SSE_MAX_STREAMS)]
     pub legacy_sse_max_streams: usize,
 
+    /// Most legacy `/sse` streams one client address may hold (more get 429).
+    #[arg(long, env = "LEGACY_SSE_MAX_STREAMS_PER_ADDRESS", default_value_t = DEFAULT_LEGACY_SSE_MAX_STREAMS_PER_ADDRESS)]
+    pub legacy_sse_max_streams_per_address: usize,
+
     /// Redis that replicas share legacy `/sse` streams through
     /// (`redis://HOST:6379`); without it, replicas on PostgreSQL share them
     /// through the database (SQLite runs one replica).
@@ -276,6 +281,7 @@ impl Default for ServeArgs {
             legacy_auto_tenant: false,
             legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
             legacy_sse_max_streams: DEFAULT_LEGACY_SSE_MAX_STREAMS,
+            legacy_sse_max_streams_per_address: DEFAULT_LEGACY_SSE_MAX_STREAMS_PER_ADDRESS,
             redis_url: None,
             oauth_access_token_ttl: Duration::from_secs(3600),
             oauth_refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),

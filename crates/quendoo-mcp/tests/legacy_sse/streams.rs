@@ -45,6 +45,8 @@ async fn thousands_of_idle_streams_stay_open_and_answered() {
     allow_open_files(2 * IDLE_STREAMS as u64 + 1024);
     let app = TestApp::spawn_with(TestDb::sqlite().await, |serve| {
         serve.legacy_sse_keepalive = Duration::from_millis(500);
+        // All from one test client address.
+        serve.legacy_sse_max_streams_per_address = IDLE_STREAMS + 10;
     })
     .await;
     let hotel = app.hotel("Busy").await;
@@ -108,6 +110,27 @@ async fn a_closed_stream_gives_its_place_back() {
     }
     assert!(reopened, "the closed stream's place was never given back");
     second.read_until(KEEP_ALIVE).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_stream() {
+    let app = TestApp::spawn_with(TestDb::sqlite().await, |serve| {
+        serve.legacy_sse_max_streams_per_address = 2;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = SseStream::open(app.addr).await.unwrap();
+        stream.endpoint().await.unwrap();
+        held.push(stream);
+    }
+    let mut refused = SseStream::open(app.addr).await.unwrap();
+    refused.read_until("\r\n").await.unwrap();
+    assert!(
+        refused.status_line().contains(" 429 "),
+        "{}",
+        refused.status_line()
+    );
 }
 
 #[tokio::test]

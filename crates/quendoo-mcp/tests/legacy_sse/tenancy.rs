@@ -154,3 +154,47 @@ async fn auto_tenant_gives_a_new_key_one_tenant(db: TestDb) {
     assert_eq!(app.state.store.list_tenants().await.unwrap().len(), 1);
     crate::support::logs::assert_none_of(&[&spec.api_key, &refused]);
 }
+
+/// With `LEGACY_AUTO_TENANT`, made-up keys cost little: the same refused key
+/// is asked about once, and one address gets at most ten keys checked a
+/// minute, so a flood cannot get the server throttled by Quendoo.
+#[tokio::test]
+async fn auto_tenant_floods_are_bounded() {
+    let app = TestApp::spawn_with(TestDb::sqlite().await, |serve| {
+        serve.legacy_auto_tenant = true;
+    })
+    .await;
+    let path = "/messages/?session_id=task_flood";
+    let body = task_call("get_bookings", json!({"limit": 1}));
+    app.sim.clear_requests();
+    for _ in 0..20 {
+        let reply = post(
+            app.addr,
+            path,
+            &[("X-Quendoo-Api-Key", "made-up-key-1")],
+            &body,
+        )
+        .await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+    }
+    assert_eq!(
+        app.sim.requests().len(),
+        1,
+        "a refused key is asked about once"
+    );
+
+    let mut limited = 0;
+    for i in 0..15 {
+        let key = format!("random-key-{i}");
+        let reply = post(app.addr, path, &[("X-Quendoo-Api-Key", &key)], &body).await;
+        match reply.status {
+            401 => {}
+            429 => limited += 1,
+            other => panic!("{other}: {reply:?}"),
+        }
+    }
+    // One check was spent above; nine more, then the address waits.
+    assert_eq!(limited, 6);
+    assert_eq!(app.sim.requests().len(), 10);
+    assert!(app.state.store.list_tenants().await.unwrap().is_empty());
+}

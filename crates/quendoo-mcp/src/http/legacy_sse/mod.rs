@@ -38,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     };
     let streams = stream::Streams::new(
         state.config.legacy_sse_max_streams,
+        state.config.legacy_sse_max_streams_per_address,
         state.config.legacy_sse_keepalive,
         state.shutdown.clone(),
     );
@@ -47,6 +48,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/messages", post(message))
         .layer(Extension(streams))
         .layer(Extension(sessions))
+        .layer(Extension(tenant::NewKeyChecks::new()))
 }
 
 /// One JSON-RPC message, answered on the session's stream when it has one.

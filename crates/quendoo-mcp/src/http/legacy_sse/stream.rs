@@ -7,9 +7,11 @@
 //! hold.
 
 use std::{
+    collections::HashMap,
     convert::Infallible,
+    net::{IpAddr, SocketAddr},
     sync::{
-        Arc,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
@@ -17,6 +19,7 @@ use std::{
 
 use axum::{
     Extension,
+    extract::ConnectInfo,
     http::StatusCode,
     response::{
         IntoResponse, Response,
@@ -37,53 +40,107 @@ use crate::http::error::ApiError;
 pub(super) struct Streams {
     open: Arc<AtomicUsize>,
     max: usize,
+    /// Open streams per client address, so that one client cannot take them all.
+    by_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    max_per_address: usize,
     keep_alive: Duration,
     /// Ends every stream: a graceful shutdown waits for open responses.
     shutdown: CancellationToken,
 }
 
-/// One open stream's place in the count, given back when the stream is dropped
-/// (hyper drops it once a write finds the client gone).
-struct Slot(Arc<AtomicUsize>);
+/// One open stream's place in the counts, given back when the stream is
+/// dropped (hyper drops it once a write finds the client gone).
+struct Slot {
+    streams: Streams,
+    address: IpAddr,
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.streams.open.fetch_sub(1, Ordering::AcqRel);
+        let mut by_address = self
+            .streams
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = by_address.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                by_address.remove(&self.address);
+            }
+        }
     }
 }
 
+/// Why no stream was opened.
+enum Full {
+    Server,
+    Address,
+}
+
 impl Streams {
-    pub(super) fn new(max: usize, keep_alive: Duration, shutdown: CancellationToken) -> Self {
+    pub(super) fn new(
+        max: usize,
+        max_per_address: usize,
+        keep_alive: Duration,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             open: Arc::new(AtomicUsize::new(0)),
             max,
+            by_address: Arc::default(),
+            max_per_address,
             keep_alive,
             shutdown,
         }
     }
 
-    fn take_slot(&self) -> Option<Slot> {
+    fn take_slot(&self, address: IpAddr) -> Result<Slot, Full> {
+        let mut by_address = self
+            .by_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let count = by_address.entry(address).or_insert(0);
+        if *count >= self.max_per_address {
+            return Err(Full::Address);
+        }
         self.open
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
                 (open < self.max).then_some(open + 1)
             })
-            .ok()
-            .map(|_| Slot(self.open.clone()))
+            .map_err(|_| Full::Server)?;
+        *count += 1;
+        Ok(Slot {
+            streams: self.clone(),
+            address,
+        })
     }
 }
 
 pub(super) async fn open(
     Extension(streams): Extension<Streams>,
     Extension(sessions): Extension<Sessions>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     StreamOwner(owner): StreamOwner,
 ) -> Response {
     let owner = owner.map(|caller| caller.tenant);
-    let Some(slot) = streams.take_slot() else {
-        return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Too many open /sse streams on this server; try again shortly.",
-        )
-        .into_response();
+    let slot = match streams.take_slot(peer.ip()) {
+        Ok(slot) => slot,
+        Err(Full::Server) => {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many open /sse streams on this server; try again shortly.",
+            )
+            .into_response();
+        }
+        Err(Full::Address) => {
+            return ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many open /sse streams from this address (LEGACY_SSE_MAX_STREAMS_PER_ADDRESS); \
+                 close some first.",
+            )
+            .into_response();
+        }
     };
     let Opened {
         id,

@@ -5,12 +5,23 @@
 //!
 //! The key is never logged nor echoed: messages name the header, not its value.
 
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
+
 use axum::{
-    extract::FromRequestParts,
+    extract::{ConnectInfo, FromRequestParts},
     http::{HeaderMap, StatusCode, header::AUTHORIZATION, request::Parts},
     response::{IntoResponse, Response},
 };
-use secrecy::SecretString;
+use moka::future::Cache;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 use crate::{
     auth::{AuthFailure, Scopes, bearer_token},
@@ -29,7 +40,12 @@ impl FromRequestParts<AppState> for HotelCaller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let caller = caller(state, &parts.headers).await?;
+        let checks = parts.extensions.get::<NewKeyChecks>().cloned();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip());
+        let caller = caller(state, &parts.headers, checks.as_ref().zip(peer)).await?;
         record_tenant(&caller.tenant);
         Ok(HotelCaller(caller))
     }
@@ -51,8 +67,13 @@ impl FromRequestParts<AppState> for StreamOwner {
     }
 }
 
-/// The caller, or the response that refuses the request.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+/// The caller, or the response that refuses the request. `checks` bound
+/// what keys no hotel holds may cost (with `LEGACY_AUTO_TENANT`).
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    checks: Option<(&NewKeyChecks, IpAddr)>,
+) -> Result<Caller, Response> {
     let key = headers
         .get(KEY_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -61,7 +82,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Respons
     match key {
         // Without a key, the bearer rules of `/mcp` apply, including its 401.
         Some(key) if bearer_token(headers).is_none() => {
-            caller_for_key(state, &SecretString::from(key))
+            caller_for_key(state, &SecretString::from(key), checks)
                 .await
                 .map_err(IntoResponse::into_response)
         }
@@ -93,6 +114,8 @@ enum KeyFailure {
     Rejected,
     #[error("The API key cannot be checked right now; try again shortly.")]
     Unavailable,
+    #[error("Too many new Quendoo API keys were tried from this address; try again in a minute.")]
+    TooManyNewKeys,
 }
 
 impl IntoResponse for KeyFailure {
@@ -102,15 +125,29 @@ impl IntoResponse for KeyFailure {
                 StatusCode::UNAUTHORIZED
             }
             KeyFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            KeyFailure::TooManyNewKeys => StatusCode::TOO_MANY_REQUESTS,
         };
         ApiError::new(status, self.to_string()).into_response()
     }
 }
 
-async fn caller_for_key(state: &AppState, key: &SecretString) -> Result<Caller, KeyFailure> {
+async fn caller_for_key(
+    state: &AppState,
+    key: &SecretString,
+    checks: Option<(&NewKeyChecks, IpAddr)>,
+) -> Result<Caller, KeyFailure> {
     let tenant = match find(state, key).await? {
         Some(tenant) => tenant,
-        None if state.config.legacy_auto_tenant => create_tenant_for(state, key).await?,
+        None if state.config.legacy_auto_tenant => {
+            if let Some((checks, peer)) = checks {
+                checks.admit(key, peer).await?;
+            }
+            let created = create_tenant_for(state, key).await;
+            if let (Err(KeyFailure::Rejected), Some((checks, _))) = (&created, checks) {
+                checks.remember_rejected(key).await;
+            }
+            created?
+        }
         None => return Err(KeyFailure::Unknown),
     };
     Ok(Caller {
@@ -194,4 +231,54 @@ async fn create_tenant_for(
         .await
         .map_err(|e| unavailable(&e))?;
     Ok(tenant)
+}
+
+/// What keys that no hotel holds may cost with `LEGACY_AUTO_TENANT`, where
+/// each is checked with a call to Quendoo: a key Quendoo refused is refused
+/// again here for ten minutes without asking; an address may have at most
+/// `NEW_KEYS_PER_MINUTE` keys checked a minute. So a flood of made-up keys
+/// cannot get this server's address throttled by Quendoo for every hotel.
+#[derive(Clone)]
+pub(super) struct NewKeyChecks {
+    rejected: Cache<[u8; 32], ()>,
+    per_address: Cache<IpAddr, Arc<AtomicU32>>,
+}
+
+const NEW_KEYS_PER_MINUTE: u32 = 10;
+
+impl NewKeyChecks {
+    pub(super) fn new() -> Self {
+        NewKeyChecks {
+            rejected: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(600))
+                .build(),
+            per_address: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+        }
+    }
+
+    fn fingerprint(key: &SecretString) -> [u8; 32] {
+        Sha256::digest(key.expose_secret().as_bytes()).into()
+    }
+
+    async fn admit(&self, key: &SecretString, peer: IpAddr) -> Result<(), KeyFailure> {
+        if self.rejected.contains_key(&Self::fingerprint(key)) {
+            return Err(KeyFailure::Rejected);
+        }
+        let tried = self
+            .per_address
+            .get_with(peer, async { Arc::new(AtomicU32::new(0)) })
+            .await;
+        if tried.fetch_add(1, Ordering::Relaxed) >= NEW_KEYS_PER_MINUTE {
+            return Err(KeyFailure::TooManyNewKeys);
+        }
+        Ok(())
+    }
+
+    async fn remember_rejected(&self, key: &SecretString) {
+        self.rejected.insert(Self::fingerprint(key), ()).await;
+    }
 }
