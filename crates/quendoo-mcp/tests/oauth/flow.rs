@@ -53,7 +53,7 @@ pub struct Flow {
 }
 
 /// A page's hidden field.
-fn hidden(page: &str, name: &str) -> Option<String> {
+pub fn hidden(page: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = page.find(&marker)? + marker.len();
     let end = page[start..].find('"')?;

@@ -421,22 +421,8 @@ async fn sign_in_refusals(app: TestApp) {
     // The form without its CSRF cookie, or with another token, is refused.
     let response = flow.start(&[]).await;
     let page = response.text().await.unwrap();
-    let request = page
-        .split("name=\"request\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let request = flow::hidden(&page, "request").unwrap();
+    let csrf = flow::hidden(&page, "csrf").unwrap();
     let no_cookie = flow::form(
         flow::http().post(app.url("/oauth/authorize")),
         &[

@@ -96,6 +96,15 @@ fn stop(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
     )
 }
 
+/// The database could not be reached: the same page for every step.
+fn unavailable(headers: &HeaderMap) -> Response {
+    stop(
+        headers,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sign-in is not possible right now; try again shortly.",
+    )
+}
+
 /// The error sent back to the client (RFC 6749 §4.1.2.1), with `iss`.
 fn back_with_error(
     redirect_uri: &str,
@@ -292,7 +301,7 @@ pub async fn sign_in(
         .collect();
     let account = format!("account:{}", email_text.to_lowercase());
     let address = format!("address:{}", peer.ip());
-    match too_many_failures(&state, &account, &address).await {
+    match too_many_failures(&state, &headers, &account, &address).await {
         Ok(false) => {}
         Ok(true) => {
             return sign_in_page(
@@ -312,11 +321,7 @@ pub async fn sign_in(
             Ok(record) => record,
             Err(error) => {
                 tracing::error!(%error, "reading a user for sign-in failed");
-                return stop(
-                    &headers,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Sign-in is not possible right now; try again shortly.",
-                );
+                return unavailable(&headers);
             }
         },
         Err(_) => None,
@@ -348,11 +353,7 @@ pub async fn sign_in(
         Ok(None) => record.user.tenant_id.to_string(),
         Err(error) => {
             tracing::error!(%error, "reading the user's hotel failed");
-            return stop(
-                &headers,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in is not possible right now; try again shortly.",
-            );
+            return unavailable(&headers);
         }
     };
     tracing::info!(user = %record.user.id, tenant = %record.user.tenant_id, client_id = %pending.client_id, "OAuth sign-in");
@@ -370,6 +371,7 @@ pub async fn sign_in(
 
 async fn too_many_failures(
     state: &AppState,
+    headers: &HeaderMap,
     account: &str,
     address: &str,
 ) -> Result<bool, Response> {
@@ -388,11 +390,7 @@ async fn too_many_failures(
         }
         Err(error) => {
             tracing::error!(%error, "counting failed sign-ins failed");
-            Err((
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in is not possible right now.",
-            )
-                .into_response())
+            Err(unavailable(headers))
         }
     }
 }
