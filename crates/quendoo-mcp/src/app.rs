@@ -21,6 +21,7 @@ use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
 use crate::http::oauth::clients::Clients;
 use crate::http::{self, AppState};
+use crate::limits::Limits;
 use crate::protocol::Protocol;
 use crate::retention;
 use crate::secrets::SecretStore;
@@ -103,6 +104,10 @@ impl Application {
             serve.audit_retention,
             shutdown.clone(),
         );
+        let redis = serve.redis_url.as_ref().map(ExposeSecret::expose_secret);
+        let limits = Limits::start(serve.call_bounds(), redis)
+            .await
+            .context("cannot count limits in Redis (REDIS_URL)")?;
         let state = AppState {
             protocol: Protocol::new(Executor::new(
                 client,
@@ -110,7 +115,9 @@ impl Application {
                 store.clone(),
                 serve.comms_hourly_limit,
                 serve.tool_call_timeout,
+                limits.tenant_calls.clone(),
             )),
+            limits,
             auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
             oauth_clients: Clients::new(store.clone(), serve.oauth_cimd_allow_loopback),

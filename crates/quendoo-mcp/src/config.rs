@@ -22,6 +22,8 @@ const MIN_JWT_SECRET_BYTES: usize = 32;
 pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_COMMS_HOURLY_LIMIT: u32 = 30;
+pub const DEFAULT_TENANT_CALLS_PER_MINUTE: u32 = 600;
+pub const DEFAULT_TENANT_CALLS_IN_FLIGHT: u32 = 20;
 pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS_PER_ADDRESS: usize = 200;
@@ -187,10 +189,21 @@ pub struct ServeArgs {
     pub allowed_origins: Vec<String>,
 
     /// Most e-mails, and most voice calls, one hotel may send per hour through
-    /// the tools (counted separately, across replicas, from the audit trail);
-    /// 0 switches both tools off.
+    /// the tools (counted separately, reserved in the database before each
+    /// send, so across replicas); 0 switches both tools off.
     #[arg(long, env = "COMMS_HOURLY_LIMIT", default_value_t = DEFAULT_COMMS_HOURLY_LIMIT)]
     pub comms_hourly_limit: u32,
+
+    /// Most tool calls one hotel may make a minute, in bursts of as many
+    /// (more are refused with a time to retry); 0 for no bound. Shared by the
+    /// replicas through REDIS_URL, else counted by each.
+    #[arg(long, env = "TENANT_CALLS_PER_MINUTE", default_value_t = DEFAULT_TENANT_CALLS_PER_MINUTE)]
+    pub tenant_calls_per_minute: u32,
+
+    /// Most tool calls of one hotel in progress at once (a hanging PMS holds
+    /// them until TOOL_CALL_TIMEOUT); 0 for no bound. Shared like the rate.
+    #[arg(long, env = "TENANT_CALLS_IN_FLIGHT", default_value_t = DEFAULT_TENANT_CALLS_IN_FLIGHT)]
+    pub tenant_calls_in_flight: u32,
 
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
@@ -277,6 +290,8 @@ impl Default for ServeArgs {
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             comms_hourly_limit: DEFAULT_COMMS_HOURLY_LIMIT,
+            tenant_calls_per_minute: DEFAULT_TENANT_CALLS_PER_MINUTE,
+            tenant_calls_in_flight: DEFAULT_TENANT_CALLS_IN_FLIGHT,
             legacy_sse: true,
             legacy_auto_tenant: false,
             legacy_sse_keepalive: DEFAULT_LEGACY_SSE_KEEPALIVE,
@@ -289,6 +304,19 @@ impl Default for ServeArgs {
             demo: false,
             admin_token: None,
             insecure_tenant: None,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The per-hotel bounds on tool calls.
+    pub fn call_bounds(&self) -> crate::limits::Bounds {
+        let bound = |n: u32| (n > 0).then_some(n);
+        crate::limits::Bounds {
+            name: "tenant_calls",
+            per_minute: bound(self.tenant_calls_per_minute),
+            in_flight: bound(self.tenant_calls_in_flight),
+            longest_hold: self.tool_call_timeout,
         }
     }
 }

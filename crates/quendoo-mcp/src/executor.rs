@@ -16,8 +16,9 @@ use crate::{
     audit::AuditTrail,
     auth::Scopes,
     domain::{TenantId, UserId},
+    limits::Limiter,
     secrets::SecretStore,
-    storage::{AuditEntry, Store},
+    storage::{AuditEntry, Reservation, Store},
     tools::{Catalogue, PmsCaches, ToolContext, ToolDef, ToolError},
 };
 
@@ -48,6 +49,8 @@ struct Inner {
     people_hourly_limit: u32,
     /// The most one call may take, retries included.
     deadline: Duration,
+    /// Each hotel's rate and calls in flight.
+    limits: Limiter,
 }
 
 impl Executor {
@@ -57,6 +60,7 @@ impl Executor {
         store: Store,
         people_hourly_limit: u32,
         deadline: Duration,
+        limits: Limiter,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -68,6 +72,7 @@ impl Executor {
                 caches: PmsCaches::new(),
                 people_hourly_limit,
                 deadline,
+                limits,
             }),
         }
     }
@@ -93,12 +98,18 @@ impl Executor {
         };
         let started = Instant::now();
         let args_digest = digest(&arguments);
-        let outcome = tokio::time::timeout(self.inner.deadline, self.run(caller, tool, arguments))
-            .await
-            .unwrap_or(Err(ToolError::DeadlineExceeded {
-                after: self.inner.deadline,
-                changes_things: !tool.hints.read_only,
-            }));
+        let outcome = match self.inner.limits.admit(caller.tenant.as_str()).await {
+            // Held until the call ends, whichever way.
+            Ok(_permit) => {
+                tokio::time::timeout(self.inner.deadline, self.run(caller, tool, arguments))
+                    .await
+                    .unwrap_or(Err(ToolError::DeadlineExceeded {
+                        after: self.inner.deadline,
+                        changes_things: !tool.hints.read_only,
+                    }))
+            }
+            Err(refusal) => Err(ToolError::Busy(refusal)),
+        };
         let duration = started.elapsed();
         let result = match &outcome {
             Ok(_) => "ok",
@@ -180,15 +191,20 @@ impl Executor {
     /// database, so a burst (on any replicas) sends no more than the cap.
     async fn reserve_people_call(&self, caller: &Caller, tool: &ToolDef) -> Result<i64, ToolError> {
         let limit = self.inner.people_hourly_limit;
-        self.inner
+        let reservation = self
+            .inner
             .store
             .reserve_people_call(&caller.tenant, tool.name, limit, Duration::from_secs(3600))
             .await
-            .map_err(|error| ToolError::Internal(error.into()))?
-            .ok_or(ToolError::LimitReached {
+            .map_err(|error| ToolError::Internal(error.into()))?;
+        match reservation {
+            Reservation::Made(id) => Ok(id),
+            Reservation::Full { retry_after } => Err(ToolError::LimitReached {
                 tool: tool.name,
                 limit,
-            })
+                retry_after,
+            }),
+        }
     }
 }
 

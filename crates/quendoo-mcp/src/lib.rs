@@ -11,6 +11,7 @@ pub mod dev_secrets;
 pub mod domain;
 pub mod executor;
 pub mod http;
+pub mod limits;
 pub mod protocol;
 pub mod retention;
 pub mod secrets;

@@ -4,17 +4,26 @@
 use axum::{
     Json,
     extract::{FromRequest, Request, rejection::JsonRejection},
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+use std::time::Duration;
 
-use crate::{auth::AuthFailure, secrets::SecretError, storage::StorageError, tools::ToolError};
+use crate::{
+    auth::AuthFailure,
+    secrets::SecretError,
+    storage::StorageError,
+    tools::{ToolError, whole_seconds},
+};
 
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     detail: String,
+    /// For a refusal that can pass later: `Retry-After`, and
+    /// `retry_after_s` in the body.
+    retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -22,13 +31,35 @@ impl ApiError {
         Self {
             status,
             detail: detail.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A 429: `detail`, and when to try again.
+    pub fn too_many(detail: impl Into<String>, retry_after: Duration) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, detail).retry_after(retry_after)
+    }
+
+    /// Says when to try again (a 429 or a 503).
+    pub fn retry_after(self, wait: Duration) -> Self {
+        Self {
+            retry_after: Some(wait),
+            ..self
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "detail": self.detail }))).into_response()
+        match self.retry_after.map(whole_seconds) {
+            Some(seconds) => (
+                self.status,
+                [(header::RETRY_AFTER, seconds.to_string())],
+                Json(json!({ "detail": self.detail, "retry_after_s": seconds })),
+            )
+                .into_response(),
+            None => (self.status, Json(json!({ "detail": self.detail }))).into_response(),
+        }
     }
 }
 
@@ -60,7 +91,7 @@ impl From<ToolError> for ApiError {
             ToolError::InvalidArguments(_) | ToolError::MissingCredential(_) => {
                 StatusCode::BAD_REQUEST
             }
-            ToolError::LimitReached { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ToolError::LimitReached { .. } | ToolError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             ToolError::DeadlineExceeded { .. } => StatusCode::GATEWAY_TIMEOUT,
             _ if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ToolError::Upstream(_) | ToolError::UnexpectedResponse(_) => StatusCode::BAD_GATEWAY,
@@ -69,7 +100,14 @@ impl From<ToolError> for ApiError {
             }
         };
         // The executor has logged the cause; the message holds no secret.
-        Self::new(status, error.to_string())
+        let retry_after = match status {
+            StatusCode::TOO_MANY_REQUESTS => error.retry_after(),
+            _ => None,
+        };
+        Self {
+            retry_after,
+            ..Self::new(status, error.to_string())
+        }
     }
 }
 

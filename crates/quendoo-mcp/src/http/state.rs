@@ -9,6 +9,7 @@ use super::legacy_sse::Sessions;
 use super::oauth::clients::Clients;
 use crate::auth::Authenticator;
 use crate::config::ServeArgs;
+use crate::limits::Limits;
 use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
 use crate::storage::Store;
@@ -22,6 +23,8 @@ pub struct AppState {
     /// The MCP surface (tools, resources, prompts) over the tool executor.
     pub protocol: Protocol,
     pub host_guard: Arc<HostGuard>,
+    /// Rates and numbers in flight, per hotel and per address.
+    pub limits: Limits,
     /// The OAuth server's clients (registered, or by metadata document).
     pub oauth_clients: Clients,
     pub config: Arc<ServeArgs>,

@@ -3,13 +3,13 @@
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResult, ContentBlock, ErrorData, ListToolsResult,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{LIST_TTL, Protocol, millis};
 use crate::{
     auth::{Scope, Scopes},
     executor::Caller,
-    tools::ToolError,
+    tools::{ToolError, whole_seconds},
 };
 
 impl Protocol {
@@ -71,9 +71,20 @@ impl Protocol {
                 format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
                 None,
             )),
-            Err(error) => Ok(CallToolResult::error(vec![ContentBlock::text(
-                error.to_string(),
-            )])),
+            Err(error) => Ok(error_result(&error)),
         }
     }
+}
+
+/// A failed call as a result the model reads; a refusal that can pass
+/// later also says when, for a client to act on (`retry_after_s`).
+fn error_result(error: &ToolError) -> CallToolResult {
+    let mut result = CallToolResult::error(vec![ContentBlock::text(error.to_string())]);
+    if let Some(wait) = error.retry_after() {
+        result.structured_content = Some(json!({
+            "error": error.kind(),
+            "retry_after_s": whole_seconds(wait),
+        }));
+    }
+    result
 }

@@ -27,6 +27,7 @@ pub use audit::{AuditEntry, AuditRecord};
 pub use connections::Connection;
 pub use error::{StorageError, redact_database_url};
 pub use oauth::{ClientKind, Grant, IssuedCode, OAuthClient, Redemption};
+pub use people_calls::Reservation;
 pub use sse_sessions::SseClaim;
 pub use tenants::Tenant;
 pub use users::SignIn;

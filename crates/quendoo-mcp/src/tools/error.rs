@@ -1,11 +1,14 @@
 //! Why a tool call failed, in words a model and a hotel can act on. No
 //! variant holds a secret: upstream errors arrive redacted from the client.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use quendoo_api::{Error as UpstreamError, Service};
 
-use crate::domain::KeyName;
+use crate::{
+    domain::KeyName,
+    limits::{Exceeded, Refusal},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
@@ -28,12 +31,16 @@ pub enum ToolError {
     )]
     UnreadableCredential(KeyName),
 
-    #[error(
-        "Nothing was sent: this hotel has reached its limit of {limit} uses of {tool} per \
-         hour (COMMS_HOURLY_LIMIT, set by the server's operator). Tell the hotel; try again \
-         later."
-    )]
-    LimitReached { tool: &'static str, limit: u32 },
+    #[error("{}", people_limit_message(.tool, *.limit, *.retry_after))]
+    LimitReached {
+        tool: &'static str,
+        limit: u32,
+        retry_after: Duration,
+    },
+
+    /// The hotel is past its rate or its calls in flight: nothing was done.
+    #[error("{}", busy_message(*.0))]
+    Busy(Refusal),
 
     #[error("{}", upstream_message(.0))]
     Upstream(Arc<UpstreamError>),
@@ -71,6 +78,10 @@ impl ToolError {
             ToolError::MissingCredential(_) => "missing_credential",
             ToolError::UnreadableCredential(_) => "unreadable_credential",
             ToolError::LimitReached { .. } => "limit_reached",
+            ToolError::Busy(refusal) => match refusal.exceeded {
+                Exceeded::Rate { .. } => "tenant_rate",
+                Exceeded::InFlight { .. } => "tenant_in_flight",
+            },
             ToolError::Upstream(error) => match error.as_ref() {
                 UpstreamError::KeyRejected { .. } => "upstream_key_rejected",
                 UpstreamError::BadRequest { .. } | UpstreamError::NoActiveBookingModule => {
@@ -89,6 +100,21 @@ impl ToolError {
         }
     }
 
+    /// When trying again can succeed, for a refusal that says so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ToolError::LimitReached {
+                limit, retry_after, ..
+            } => (*limit > 0).then_some(*retry_after),
+            ToolError::Busy(refusal) => Some(refusal.retry_after),
+            ToolError::Upstream(error) => match error.as_ref() {
+                UpstreamError::RateLimited { retry_after, .. } => *retry_after,
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the upstream took too long (a gateway timeout, not a failure).
     pub fn is_timeout(&self) -> bool {
         match self {
@@ -96,6 +122,42 @@ impl ToolError {
             ToolError::DeadlineExceeded { .. } => true,
             _ => false,
         }
+    }
+}
+
+/// Whole seconds to wait, never 0 (a client would retry at once).
+pub fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0 || wait.is_zero())
+}
+
+fn people_limit_message(tool: &str, limit: u32, retry_after: Duration) -> String {
+    if limit == 0 {
+        return format!(
+            "Nothing was sent: the server's operator has switched {tool} off \
+             (COMMS_HOURLY_LIMIT is 0)."
+        );
+    }
+    let minutes = whole_seconds(retry_after).div_ceil(60);
+    format!(
+        "Nothing was sent: this hotel has reached its limit of {limit} uses of {tool} per hour \
+         (COMMS_HOURLY_LIMIT, set by the server's operator). Tell the hotel; the next one can \
+         go in {minutes} min."
+    )
+}
+
+fn busy_message(refusal: Refusal) -> String {
+    let wait = whole_seconds(refusal.retry_after);
+    match refusal.exceeded {
+        Exceeded::Rate { per_minute } => format!(
+            "Nothing was done: this hotel is making more than {per_minute} tool calls a minute \
+             (TENANT_CALLS_PER_MINUTE, set by the server's operator). Try again in {wait} s, \
+             and make fewer calls (one get_bookings with filters, not one per guest)."
+        ),
+        Exceeded::InFlight { max } => format!(
+            "Nothing was done: this hotel already has {max} tool calls in progress \
+             (TENANT_CALLS_IN_FLIGHT), most likely waiting for a slow Quendoo. Try again in \
+             {wait} s."
+        ),
     }
 }
 
@@ -150,8 +212,6 @@ fn upstream_message(error: &UpstreamError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
     #[test]
     fn upstream_messages_say_what_to_do_next() {
         let rejected: ToolError = UpstreamError::KeyRejected {

@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::domain::KeyName;
 pub use cache::PmsCaches;
 pub use context::ToolContext;
-pub use error::ToolError;
+pub use error::{ToolError, whole_seconds};
 use schema::{ArgumentValidator, schema_for};
 
 /// What a tool does to the world, as MCP annotations say it.

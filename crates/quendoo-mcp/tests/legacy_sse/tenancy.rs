@@ -189,7 +189,12 @@ async fn auto_tenant_floods_are_bounded() {
         let reply = post(app.addr, path, &[("X-Quendoo-Api-Key", &key)], &body).await;
         match reply.status {
             401 => {}
-            429 => limited += 1,
+            429 => {
+                limited += 1;
+                let head = reply.head.to_ascii_lowercase();
+                assert!(head.contains("\r\nretry-after: "), "{head}");
+                assert!(reply.json()["retry_after_s"].as_u64().unwrap() <= 6);
+            }
             other => panic!("{other}: {reply:?}"),
         }
     }

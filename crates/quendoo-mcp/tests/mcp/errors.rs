@@ -266,9 +266,16 @@ mod limits {
         for _ in 0..2 {
             ok(call(&client, "send_quendoo_email", email.clone()).await);
         }
-        let text = failure(call(&client, "send_quendoo_email", email.clone()).await);
+        let refused = call(&client, "send_quendoo_email", email.clone()).await;
+        let wait = refused.structured_content.clone().expect("when to retry");
+        assert_eq!(wait["error"], "limit_reached");
+        let seconds = wait["retry_after_s"].as_u64().unwrap();
+        assert!((3500..=3600).contains(&seconds), "{wait}");
+        let text = failure(refused);
         assert!(
-            text.contains("limit of 2") && text.contains("COMMS_HOURLY_LIMIT"),
+            text.contains("limit of 2")
+                && text.contains("COMMS_HOURLY_LIMIT")
+                && text.contains("in 60 min"),
             "{text}"
         );
         // Calls are counted apart from e-mails, and each hotel apart.

@@ -89,6 +89,7 @@ pub fn text(result: &CallToolResult) -> String {
 
 mod auth;
 mod errors;
+mod hotel_limits;
 mod isolation;
 mod logs;
 mod resources;

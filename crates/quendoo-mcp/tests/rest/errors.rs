@@ -231,3 +231,39 @@ mod idle {
         assert_eq!(health.body["active_connections"], 0);
     }
 }
+
+mod rate {
+    use super::*;
+
+    on_both_backends!(|db| crate::spawn(db, super::two_a_minute).await;
+        a_hotel_past_its_rate_gets_429_with_retry_after,
+    );
+
+    fn two_a_minute(serve: &mut ServeArgs) {
+        serve.tenant_calls_per_minute = 2;
+    }
+
+    /// Past TENANT_CALLS_PER_MINUTE a call is refused before anything runs,
+    /// with `Retry-After` and `retry_after_s` (one call's share of the minute).
+    async fn a_hotel_past_its_rate_gets_429_with_retry_after(app: TestApp) {
+        let hotel = app.hotel("Busy").await;
+        let api = Api::of(&app);
+        let connection = api.connect(&hotel.token).await;
+        for _ in 0..2 {
+            let reply = api.execute(&connection, "get_bookings", json!({})).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        }
+        app.sim.clear_requests();
+        let refused = api.execute(&connection, "get_bookings", json!({})).await;
+        let text = detail(&refused, StatusCode::TOO_MANY_REQUESTS);
+        assert!(text.contains("TENANT_CALLS_PER_MINUTE"), "{text}");
+        let seconds: u64 = refused.headers[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((29..=30).contains(&seconds), "{seconds}");
+        assert_eq!(refused.body["retry_after_s"], json!(seconds));
+        assert!(app.sim.requests().is_empty(), "nothing reached Quendoo");
+    }
+}

@@ -32,6 +32,7 @@ pub struct Api {
 
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
 
@@ -55,11 +56,16 @@ impl Api {
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.expect("request");
         let status = response.status();
+        let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         self.seen.lock().unwrap().push(text.clone());
         let body =
             serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"));
-        Reply { status, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A JSON request with an optional bearer token.

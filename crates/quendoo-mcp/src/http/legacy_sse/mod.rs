@@ -48,7 +48,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/messages", post(message))
         .layer(Extension(streams))
         .layer(Extension(sessions))
-        .layer(Extension(tenant::NewKeyChecks::new()))
+        .layer(Extension(tenant::NewKeyChecks::new(
+            state.limits.legacy_new_keys.clone(),
+        )))
 }
 
 /// One JSON-RPC message, answered on the session's stream when it has one.

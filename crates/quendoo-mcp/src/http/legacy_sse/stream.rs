@@ -36,6 +36,10 @@ use super::{
 };
 use crate::http::error::ApiError;
 
+/// When a client refused a stream should try again: streams close as their
+/// clients leave.
+const STREAM_RETRY: Duration = Duration::from_secs(30);
+
 #[derive(Clone)]
 pub(super) struct Streams {
     open: Arc<AtomicUsize>,
@@ -131,13 +135,14 @@ pub(super) async fn open(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Too many open /sse streams on this server; try again shortly.",
             )
+            .retry_after(STREAM_RETRY)
             .into_response();
         }
         Err(Full::Address) => {
-            return ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
+            return ApiError::too_many(
                 "Too many open /sse streams from this address (LEGACY_SSE_MAX_STREAMS_PER_ADDRESS); \
                  close some first.",
+                STREAM_RETRY,
             )
             .into_response();
         }

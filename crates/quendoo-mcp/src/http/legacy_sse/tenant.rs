@@ -7,10 +7,6 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
-    sync::{
-        Arc,
-        atomic::{AtomicU32, Ordering},
-    },
     time::Duration,
 };
 
@@ -28,7 +24,9 @@ use crate::{
     domain::KeyName,
     executor::Caller,
     http::{AppState, bearer, error::ApiError, pipeline::record_tenant},
+    limits::{Limiter, Refusal},
     storage::StorageError,
+    tools::whole_seconds,
 };
 
 pub(super) const KEY_HEADER: &str = "x-quendoo-api-key";
@@ -114,18 +112,24 @@ enum KeyFailure {
     Rejected,
     #[error("The API key cannot be checked right now; try again shortly.")]
     Unavailable,
-    #[error("Too many new Quendoo API keys were tried from this address; try again in a minute.")]
-    TooManyNewKeys,
+    #[error(
+        "Too many new Quendoo API keys were tried from this address; try again in {} s.",
+        whole_seconds(.0.retry_after)
+    )]
+    TooManyNewKeys(Refusal),
 }
 
 impl IntoResponse for KeyFailure {
     fn into_response(self) -> Response {
-        let status = match self {
+        let status = match &self {
             KeyFailure::Missing | KeyFailure::Unknown | KeyFailure::Rejected => {
                 StatusCode::UNAUTHORIZED
             }
             KeyFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            KeyFailure::TooManyNewKeys => StatusCode::TOO_MANY_REQUESTS,
+            KeyFailure::TooManyNewKeys(refusal) => {
+                let wait = refusal.retry_after;
+                return ApiError::too_many(self.to_string(), wait).into_response();
+            }
         };
         ApiError::new(status, self.to_string()).into_response()
     }
@@ -236,27 +240,23 @@ async fn create_tenant_for(
 /// What keys that no hotel holds may cost with `LEGACY_AUTO_TENANT`, where
 /// each is checked with a call to Quendoo: a key Quendoo refused is refused
 /// again here for ten minutes without asking; an address may have at most
-/// `NEW_KEYS_PER_MINUTE` keys checked a minute. So a flood of made-up keys
-/// cannot get this server's address throttled by Quendoo for every hotel.
+/// so many keys checked a minute (`Limits::legacy_new_keys`). So a flood of
+/// made-up keys cannot get this server's address throttled by Quendoo for
+/// every hotel.
 #[derive(Clone)]
 pub(super) struct NewKeyChecks {
     rejected: Cache<[u8; 32], ()>,
-    per_address: Cache<IpAddr, Arc<AtomicU32>>,
+    per_address: Limiter,
 }
 
-const NEW_KEYS_PER_MINUTE: u32 = 10;
-
 impl NewKeyChecks {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(per_address: Limiter) -> Self {
         NewKeyChecks {
             rejected: Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(600))
                 .build(),
-            per_address: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(60))
-                .build(),
+            per_address,
         }
     }
 
@@ -268,14 +268,11 @@ impl NewKeyChecks {
         if self.rejected.contains_key(&Self::fingerprint(key)) {
             return Err(KeyFailure::Rejected);
         }
-        let tried = self
-            .per_address
-            .get_with(peer, async { Arc::new(AtomicU32::new(0)) })
-            .await;
-        if tried.fetch_add(1, Ordering::Relaxed) >= NEW_KEYS_PER_MINUTE {
-            return Err(KeyFailure::TooManyNewKeys);
-        }
-        Ok(())
+        self.per_address
+            .admit(&peer.to_string())
+            .await
+            .map(drop)
+            .map_err(KeyFailure::TooManyNewKeys)
     }
 
     async fn remember_rejected(&self, key: &SecretString) {

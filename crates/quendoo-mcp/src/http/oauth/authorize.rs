@@ -304,7 +304,7 @@ pub async fn sign_in(
     match too_many_failures(&state, &headers, &account, &address).await {
         Ok(false) => {}
         Ok(true) => {
-            return sign_in_page(
+            let mut page = sign_in_page(
                 &state,
                 &headers,
                 &pending,
@@ -312,6 +312,11 @@ pub async fn sign_in(
                 Some(t.too_many_attempts),
                 &email_text,
             );
+            page.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(FAILURE_WINDOW.as_secs()),
+            );
+            return page;
         }
         Err(response) => return response,
     }
