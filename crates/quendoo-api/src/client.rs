@@ -64,7 +64,7 @@ impl QuendooClient {
     ) -> Result<Value> {
         let mut query = Query::with_key(key);
         query.lang(lang).push_opt("names", names);
-        self.pms_read(key, &["Property", "getPropertySettings"], &query)
+        self.pms_read(key, "Property/getPropertySettings", &query)
             .await
     }
 
@@ -77,7 +77,7 @@ impl QuendooClient {
     ) -> Result<Value> {
         let mut query = Query::with_key(key);
         query.lang(lang).push_opt("room_id", room_id);
-        self.pms_read(key, &["Property", "getRoomsDetails"], &query)
+        self.pms_read(key, "Property/getRoomsDetails", &query)
             .await
     }
 
@@ -94,14 +94,14 @@ impl QuendooClient {
             .push("date_from", date_from)
             .push("date_to", date_to)
             .push("sysres", sysres.as_str());
-        self.pms_read(key, &["Availability", "getAvailability"], &query)
+        self.pms_read(key, "Availability/getAvailability", &query)
             .await
     }
 
     /// `GET /Booking/getBookings`: every booking of the property.
     pub async fn get_bookings(&self, key: &SecretString) -> Result<Value> {
         let query = Query::with_key(key);
-        self.pms_read(key, &["Booking", "getBookings"], &query)
+        self.pms_read(key, "Booking/getBookings", &query)
             .await
     }
 
@@ -119,7 +119,7 @@ impl QuendooClient {
             .guests(&offers.guests)
             .push_opt("currency", offers.currency.as_deref())
             .lang(offers.lang.as_deref());
-        self.pms_read(key, &["Property", "getBookingOffers"], &query)
+        self.pms_read(key, "Property/getBookingOffers", &query)
             .await
     }
 
@@ -147,13 +147,13 @@ impl QuendooClient {
         values: &[AvailabilityValue],
     ) -> Result<Value> {
         let body = availability_body(values);
-        self.pms_write(key, &["Availability", "updateAvailability"], body)
+        self.pms_write(key, "Availability/updateAvailability", body)
             .await
     }
 
     /// `POST /Booking/ackBooking`: acknowledges a booking revision.
     pub async fn ack_booking(&self, key: &SecretString, body: &AckBooking) -> Result<Value> {
-        self.pms_write(key, &["Booking", "ackBooking"], to_json(body))
+        self.pms_write(key, "Booking/ackBooking", to_json(body))
             .await
     }
 
@@ -163,7 +163,7 @@ impl QuendooClient {
         key: &SecretString,
         body: &RoomAssignment,
     ) -> Result<Value> {
-        self.pms_write(key, &["Booking", "postRoomAssignment"], to_json(body))
+        self.pms_write(key, "Booking/postRoomAssignment", to_json(body))
             .await
     }
 
@@ -174,7 +174,7 @@ impl QuendooClient {
         data: &Map<String, Value>,
     ) -> Result<Value> {
         let body = Value::Object(data.clone());
-        self.pms_write(key, &["Property", "postExternalPropertyData"], body)
+        self.pms_write(key, "Property/postExternalPropertyData", body)
             .await
     }
 
@@ -186,13 +186,8 @@ impl QuendooClient {
             .email
             .as_ref()
             .ok_or(Error::NotConfigured { service })?;
-        self.comms_write(
-            service,
-            endpoint(base, &["send_quendoo_email"]),
-            bearer,
-            to_json(email),
-        )
-        .await
+        self.comms_write(service, base, "send_quendoo_email", bearer, to_json(email))
+            .await
     }
 
     /// `POST {automation}/make_call`: places a voice call to a real person.
@@ -203,21 +198,17 @@ impl QuendooClient {
             .automation
             .as_ref()
             .ok_or(Error::NotConfigured { service })?;
-        self.comms_write(
-            service,
-            endpoint(base, &["make_call"]),
-            bearer,
-            to_json(call),
-        )
-        .await
+        self.comms_write(service, base, "make_call", bearer, to_json(call))
+            .await
     }
 
-    async fn pms_read(&self, key: &SecretString, path: &[&str], query: &Query) -> Result<Value> {
-        let url = query.apply(endpoint(&self.inner.pms, path));
+    async fn pms_read(&self, key: &SecretString, name: &'static str, query: &Query) -> Result<Value> {
+        let url = query.apply(endpoint(&self.inner.pms, name));
         self.inner
             .transport
             .read(Call {
                 service: Service::Pms,
+                endpoint: name,
                 method: Method::GET,
                 url,
                 secret: key,
@@ -227,12 +218,13 @@ impl QuendooClient {
             .await
     }
 
-    async fn pms_write(&self, key: &SecretString, path: &[&str], body: Value) -> Result<Value> {
-        let url = Query::with_key(key).apply(endpoint(&self.inner.pms, path));
+    async fn pms_write(&self, key: &SecretString, name: &'static str, body: Value) -> Result<Value> {
+        let url = Query::with_key(key).apply(endpoint(&self.inner.pms, name));
         self.inner
             .transport
             .write(Call {
                 service: Service::Pms,
+                endpoint: name,
                 method: Method::POST,
                 url,
                 secret: key,
@@ -245,7 +237,8 @@ impl QuendooClient {
     async fn comms_write(
         &self,
         service: Service,
-        url: Url,
+        base: &Url,
+        name: &'static str,
         bearer: &SecretString,
         body: Value,
     ) -> Result<Value> {
@@ -253,8 +246,9 @@ impl QuendooClient {
             .transport
             .write(Call {
                 service,
+                endpoint: name,
                 method: Method::POST,
-                url,
+                url: endpoint(base, name),
                 secret: bearer,
                 auth: Auth::Bearer,
                 body: Some(body),

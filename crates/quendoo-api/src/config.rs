@@ -1,8 +1,10 @@
 //! Client configuration: where the services live and how patient to be.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use url::Url;
+
+use crate::observer::Observer;
 
 /// Where the upstream services live and the limits the client keeps to.
 #[derive(Debug, Clone)]
@@ -23,6 +25,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     /// Longest `Retry-After` a 429 may make a GET wait before it is retried.
     pub max_retry_after: Duration,
+    /// Told of every exchange.
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 /// The production PMS base URL.
@@ -39,6 +43,7 @@ impl Default for ClientConfig {
             max_response_bytes: 32 * 1024 * 1024,
             max_retries: 2,
             max_retry_after: Duration::from_secs(10),
+            observer: None,
         }
     }
 }

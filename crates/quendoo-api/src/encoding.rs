@@ -65,12 +65,12 @@ pub(crate) fn availability_body(values: &[AvailabilityValue]) -> Value {
 }
 
 /// `base` with `segments` appended to its path.
-pub(crate) fn endpoint(base: &Url, segments: &[&str]) -> Url {
+pub(crate) fn endpoint(base: &Url, name: &str) -> Url {
     let mut url = base.clone();
     url.set_query(None);
     url.set_fragment(None);
     if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
+        path.pop_if_empty().extend(name.split('/'));
     }
     url
 }

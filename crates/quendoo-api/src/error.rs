@@ -129,6 +129,20 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The HTTP status the service answered with, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::KeyRejected { status, .. }
+            | Error::BadRequest { status, .. }
+            | Error::Unavailable { status, .. }
+            | Error::UnexpectedStatus { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+}
+
 fn retry_hint(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(after) => format!("; retry after {} s", after.as_secs()),

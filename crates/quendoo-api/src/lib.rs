@@ -11,6 +11,7 @@ mod client;
 mod config;
 mod encoding;
 mod error;
+mod observer;
 mod redact;
 mod transport;
 mod types;
@@ -18,6 +19,7 @@ mod types;
 pub use client::QuendooClient;
 pub use config::ClientConfig;
 pub use error::{Error, Result, Service};
+pub use observer::{Exchange, Observer};
 pub use secrecy::SecretString;
 pub use types::{
     AckBooking, AckItem, AvailabilityValue, Email, GuestRoom, OffersQuery, RoomAssignment,

@@ -1,7 +1,10 @@
 //! One upstream exchange: send, classify the answer into [`Error`], cap the
 //! bytes read, retry what is safe to retry, trace without the query.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, Ordering},
+};
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -13,6 +16,7 @@ use url::Url;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, Result, Service};
+use crate::observer::{Exchange, Observer};
 use crate::redact::{redact, upstream_message};
 
 /// First and longest pause between GET retries (jitter is added on top).
@@ -34,6 +38,8 @@ pub(crate) enum Auth {
 /// One call to make, possibly several times.
 pub(crate) struct Call<'a> {
     pub service: Service,
+    /// The endpoint's name, e.g. `Booking/getBookings`: a label for metrics.
+    pub endpoint: &'static str,
     pub method: Method,
     /// May hold the credential in its query: sent, never logged.
     pub url: Url,
@@ -51,6 +57,7 @@ pub(crate) struct Transport {
     max_response_bytes: usize,
     max_retries: u32,
     max_retry_after: Duration,
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl Transport {
@@ -73,6 +80,7 @@ impl Transport {
             max_response_bytes: config.max_response_bytes,
             max_retries: config.max_retries,
             max_retry_after: config.max_retry_after,
+            observer: config.observer.clone(),
         })
     }
 
@@ -130,7 +138,19 @@ impl Transport {
     async fn attempt(&self, call: &Call<'_>, attempt: u32) -> Result<(u16, Vec<u8>)> {
         let started = Instant::now();
         let result = self.exchange(call).await;
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let elapsed = started.elapsed();
+        if let Some(observer) = &self.observer {
+            observer.observe(&Exchange {
+                service: call.service,
+                endpoint: call.endpoint,
+                status: match &result {
+                    Ok((status, _)) => Some(*status),
+                    Err(error) => error.status(),
+                },
+                elapsed,
+            });
+        }
+        let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         let path = call.url.path();
         match &result {
             Ok((status, _)) => tracing::debug!(

@@ -16,20 +16,26 @@ use crate::auth::Authenticator;
 use crate::config::{MIN_ADMIN_TOKEN_BYTES, ServeArgs, Settings};
 use crate::demo::Demo;
 use crate::domain::TenantId;
-use crate::executor::Executor;
+use crate::executor::{Executor, UpstreamObserver};
 use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
 use crate::http::oauth::clients::Clients;
 use crate::http::{self, AppState};
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::protocol::Protocol;
 use crate::retention;
 use crate::secrets::SecretStore;
 use crate::server::{self, Bounds};
 use crate::storage::{Backend, Store, redact_database_url};
 
+/// Connections the `METRICS_ADDR` listener takes at once: scrapers are few.
+const METRICS_CONNECTIONS: usize = 64;
+
 pub struct Application {
     listener: TcpListener,
+    /// `METRICS_ADDR`'s listener, serving only `/metrics`.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     /// In demo mode, the simulator (kept running with the server) and the demo hotel.
     demo: Option<(Demo, TenantId)>,
@@ -83,11 +89,20 @@ impl Application {
                 .with_context(|| format!("--insecure-tenant: tenant '{tenant}' does not exist"))?;
             tracing::warn!(%tenant, "authentication is OFF: every request acts for this tenant (testing only)");
         }
-        let client = QuendooClient::new(client_config(&serve)?)?;
+        let metrics = Metrics::new();
+        let client = QuendooClient::new(client_config(&serve, &metrics)?)?;
         let addr = SocketAddr::new(serve.host, serve.port);
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
+        let metrics_listener = match serve.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         let shutdown = CancellationToken::new();
         let sse_sessions = if serve.legacy_sse {
             let relay = relay_target(&serve, &store, url);
@@ -105,7 +120,7 @@ impl Application {
             shutdown.clone(),
         );
         let redis = serve.redis_url.as_ref().map(ExposeSecret::expose_secret);
-        let limits = Limits::start(serve.call_bounds(), redis)
+        let limits = Limits::start(serve.call_bounds(), redis, &metrics)
             .await
             .context("cannot count limits in Redis (REDIS_URL)")?;
         let state = AppState {
@@ -116,7 +131,9 @@ impl Application {
                 serve.comms_hourly_limit,
                 serve.tool_call_timeout,
                 limits.tenant_calls.clone(),
+                metrics.clone(),
             )),
+            metrics,
             limits,
             auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
@@ -129,6 +146,7 @@ impl Application {
         };
         Ok(Application {
             listener,
+            metrics_listener,
             state,
             demo,
         })
@@ -145,6 +163,13 @@ impl Application {
             self.state.config.host,
             self.state.config.port,
         ))
+    }
+
+    /// Where `/metrics` is served without a token, when `METRICS_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     pub fn state(&self) -> &AppState {
@@ -170,6 +195,19 @@ impl Application {
             max_connections: self.state.config.max_connections,
             header_read_timeout: self.state.config.header_read_timeout,
         };
+        if let Some(listener) = self.metrics_listener {
+            let router = http::metrics::listener_router(self.state.clone());
+            let bounds = Bounds {
+                max_connections: METRICS_CONNECTIONS,
+                ..bounds
+            };
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(error) = server::serve(listener, router, bounds, shutdown).await {
+                    tracing::error!(%error, "the METRICS_ADDR listener stopped");
+                }
+            });
+        }
         let router = http::router(self.state);
         let signalled = shutdown.clone();
         tokio::spawn(async move {
@@ -198,7 +236,7 @@ fn relay_target(serve: &ServeArgs, store: &Store, database_url: &str) -> Option<
 }
 
 /// The PMS client's settings from the serve options.
-fn client_config(serve: &ServeArgs) -> anyhow::Result<ClientConfig> {
+fn client_config(serve: &ServeArgs, metrics: &Metrics) -> anyhow::Result<ClientConfig> {
     let url = |text: &str, var: &str| {
         Url::parse(text).with_context(|| format!("{var} is not a valid URL"))
     };
@@ -216,6 +254,7 @@ fn client_config(serve: &ServeArgs) -> anyhow::Result<ClientConfig> {
             .transpose()?,
         connect_timeout: serve.quendoo_connect_timeout,
         request_timeout: serve.quendoo_request_timeout,
+        observer: Some(Arc::new(UpstreamObserver(metrics.clone()))),
         ..ClientConfig::default()
     })
 }

@@ -31,6 +31,11 @@ impl AuditTrail {
         Self { queue }
     }
 
+    /// Entries waiting to be written.
+    pub fn queue_depth(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Stores `entry`; the error is the database's reason, for the log.
     pub async fn record(&self, entry: AuditEntry) -> Result<(), String> {
         let (stored, outcome) = oneshot::channel();

@@ -257,6 +257,12 @@ pub struct ServeArgs {
     #[arg(long, env = "QUENDOO_MCP_DEMO")]
     pub demo: bool,
 
+    /// Address of a second listener serving only `/metrics`, without a token
+    /// (e.g. `0.0.0.0:9090`, reachable by the scraper alone); on the main
+    /// port `/metrics` needs ADMIN_TOKEN.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
     /// Static token for the platform administration API (`/admin/tenants`,
     /// `/admin/users`), at least 32 bytes; admin JWTs work without it.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true, value_parser = secret)]
@@ -302,6 +308,7 @@ impl Default for ServeArgs {
             oauth_refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             oauth_cimd_allow_loopback: false,
             demo: false,
+            metrics_addr: None,
             admin_token: None,
             insecure_tenant: None,
         }
@@ -486,9 +493,49 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
+/// Parses a moment for a filter: RFC 3339 (`2026-12-01T08:00:00Z`), a
+/// date (`2026-12-01`, its midnight UTC), or a duration before now (`24h`).
+pub fn parse_moment(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let text = text.trim();
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(at.to_utc());
+    }
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    let ago = parse_duration(text).map_err(|_| {
+        "expected a time like 2026-12-01T08:00:00Z, a date like 2026-12-01, or a duration \
+         before now like 24h or 7d"
+            .to_owned()
+    })?;
+    chrono::Duration::from_std(ago)
+        .ok()
+        .and_then(|ago| chrono::Utc::now().checked_sub_signed(ago))
+        .ok_or_else(|| "that is too long ago".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments() {
+        assert_eq!(
+            parse_moment("2026-12-01").unwrap().to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_moment("2026-12-01T10:30:00+02:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-12-01T08:30:00+00:00"
+        );
+        let day_ago = chrono::Utc::now() - parse_moment("24h").unwrap();
+        assert!((day_ago.num_seconds() - 86_400).abs() < 5, "{day_ago}");
+        for bad in ["", "yesterday", "2026-13-01", "99999999999d"] {
+            assert!(parse_moment(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

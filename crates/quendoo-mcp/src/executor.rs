@@ -4,11 +4,12 @@
 //! trail (never the arguments themselves: they hold guests' data).
 
 use std::{
+    cell::Cell,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use quendoo_api::QuendooClient;
+use quendoo_api::{Exchange, Observer, QuendooClient};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -17,6 +18,7 @@ use crate::{
     auth::Scopes,
     domain::{TenantId, UserId},
     limits::Limiter,
+    metrics::Metrics,
     secrets::SecretStore,
     storage::{AuditEntry, Reservation, Store},
     tools::{Catalogue, PmsCaches, ToolContext, ToolDef, ToolError},
@@ -31,6 +33,82 @@ pub struct Caller {
     /// What the credential allows: all, for the dashboard's tokens and hotel
     /// keys; what was granted, for an OAuth access token.
     pub scopes: Scopes,
+    /// Which way the call came, as the transport sets it (for the audit trail).
+    pub origin: Origin,
+}
+
+/// A transport that runs tool calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Mcp,
+    LegacySse,
+    Rest,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Mcp => "mcp",
+            Transport::LegacySse => "sse",
+            Transport::Rest => "rest",
+        }
+    }
+}
+
+/// The transport and the client's own name (MCP `clientInfo`, else its
+/// `User-Agent`): what the client says, so shortened and kept plain.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub transport: Option<Transport>,
+    pub client: Option<String>,
+}
+
+const MAX_CLIENT_NAME: usize = 64;
+
+impl Origin {
+    pub fn new(transport: Transport, client: Option<&str>) -> Self {
+        Origin {
+            transport: Some(transport),
+            client: client.and_then(plain_name),
+        }
+    }
+
+    /// The client's name from a `User-Agent`: its first product.
+    pub fn from_user_agent(transport: Transport, headers: &axum::http::HeaderMap) -> Self {
+        let agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|agent| agent.split_whitespace().next());
+        Origin::new(transport, agent)
+    }
+}
+
+fn plain_name(raw: &str) -> Option<String> {
+    let name: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric() || " ._-/()@:+".contains(*c))
+        .take(MAX_CLIENT_NAME)
+        .collect();
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+tokio::task_local! {
+    /// The status of the last upstream exchange of the call running in
+    /// this task, noted by [`UpstreamObserver`] for the call's audit entry.
+    static UPSTREAM_STATUS: Cell<Option<u16>>;
+}
+
+/// Told of every upstream exchange: counts it, and notes its status for
+/// the tool call it belongs to (if it belongs to one).
+pub struct UpstreamObserver(pub Metrics);
+
+impl Observer for UpstreamObserver {
+    fn observe(&self, exchange: &Exchange) {
+        self.0.upstream(exchange);
+        // Outside a tool call (a key checked at sign-up) there is no entry.
+        let _ = UPSTREAM_STATUS.try_with(|status| status.set(exchange.status));
+    }
 }
 
 #[derive(Clone)]
@@ -51,6 +129,7 @@ struct Inner {
     deadline: Duration,
     /// Each hotel's rate and calls in flight.
     limits: Limiter,
+    metrics: Metrics,
 }
 
 impl Executor {
@@ -61,6 +140,7 @@ impl Executor {
         people_hourly_limit: u32,
         deadline: Duration,
         limits: Limiter,
+        metrics: Metrics,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -73,12 +153,18 @@ impl Executor {
                 people_hourly_limit,
                 deadline,
                 limits,
+                metrics,
             }),
         }
     }
 
     pub fn catalogue(&self) -> &Catalogue {
         &self.inner.catalogue
+    }
+
+    /// Audit entries waiting to be written.
+    pub fn audit_queue_depth(&self) -> usize {
+        self.inner.audit.queue_depth()
     }
 
     /// The PMS client, for checks outside a tool call (verifying a new key).
@@ -98,23 +184,34 @@ impl Executor {
         };
         let started = Instant::now();
         let args_digest = digest(&arguments);
-        let outcome = match self.inner.limits.admit(caller.tenant.as_str()).await {
+        let (outcome, upstream_status) = match self.inner.limits.admit(caller.tenant.as_str()).await
+        {
             // Held until the call ends, whichever way.
             Ok(_permit) => {
-                tokio::time::timeout(self.inner.deadline, self.run(caller, tool, arguments))
+                let within_deadline = async {
+                    let outcome = tokio::time::timeout(
+                        self.inner.deadline,
+                        self.run(caller, tool, arguments),
+                    )
                     .await
                     .unwrap_or(Err(ToolError::DeadlineExceeded {
                         after: self.inner.deadline,
                         changes_things: !tool.hints.read_only,
-                    }))
+                    }));
+                    (outcome, UPSTREAM_STATUS.with(Cell::get))
+                };
+                UPSTREAM_STATUS
+                    .scope(Cell::new(None), within_deadline)
+                    .await
             }
-            Err(refusal) => Err(ToolError::Busy(refusal)),
+            Err(refusal) => (Err(ToolError::Busy(refusal)), None),
         };
         let duration = started.elapsed();
         let result = match &outcome {
             Ok(_) => "ok",
             Err(error) => error.kind(),
         };
+        self.inner.metrics.tool_call(tool.name, result, duration);
         tracing::info!(
             tenant = %caller.tenant,
             tool = tool.name,
@@ -132,6 +229,9 @@ impl Executor {
             outcome: result.to_owned(),
             duration_ms: duration.as_millis() as i64,
             args_digest,
+            transport: caller.origin.transport.map(Transport::name),
+            client: caller.origin.client.clone(),
+            upstream_status,
         };
         // The call has had its effect by now: a lost audit row is logged, not
         // turned into a failed call.
@@ -199,11 +299,14 @@ impl Executor {
             .map_err(|error| ToolError::Internal(error.into()))?;
         match reservation {
             Reservation::Made(id) => Ok(id),
-            Reservation::Full { retry_after } => Err(ToolError::LimitReached {
-                tool: tool.name,
-                limit,
-                retry_after,
-            }),
+            Reservation::Full { retry_after } => {
+                self.inner.metrics.limit_hit("comms_hourly", "count");
+                Err(ToolError::LimitReached {
+                    tool: tool.name,
+                    limit,
+                    retry_after,
+                })
+            }
         }
     }
 }

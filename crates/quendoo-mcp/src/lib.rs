@@ -12,6 +12,7 @@ pub mod domain;
 pub mod executor;
 pub mod http;
 pub mod limits;
+pub mod metrics;
 pub mod protocol;
 pub mod retention;
 pub mod secrets;

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, header};
 use super::{Scopes, jwt::JwtKeys};
 use crate::{
     domain::{TenantId, UserId},
-    executor::Caller,
+    executor::{Caller, Origin},
     storage::{StorageError, Store},
 };
 
@@ -53,6 +53,7 @@ impl Authenticator {
                 tenant: tenant.clone(),
                 user: None,
                 scopes: Scopes::ALL,
+                origin: Origin::default(),
             });
         }
         let token = bearer_token(headers).ok_or(AuthFailure::Missing)?;
@@ -93,6 +94,7 @@ impl Authenticator {
             tenant,
             user,
             scopes: Scopes::ALL,
+            origin: Origin::default(),
         })
     }
 
@@ -132,6 +134,7 @@ impl Authenticator {
             tenant: grant.tenant_id,
             user: Some(grant.user_id),
             scopes,
+            origin: Origin::default(),
         })
     }
 }

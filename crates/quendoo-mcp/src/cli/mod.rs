@@ -3,6 +3,7 @@
 //! line on standard error and a non-zero exit.
 
 mod api_key;
+mod audit;
 mod keys;
 mod oauth;
 mod tenant;
@@ -23,6 +24,7 @@ use crate::config::{GlobalArgs, ServeArgs, Settings};
 use crate::storage::{Store, redact_database_url};
 
 pub use api_key::ApiKeyCommand;
+pub use audit::AuditCommand;
 pub use oauth::OAuthCommand;
 pub use tenant::TenantCommand;
 pub use token::TokenArgs;
@@ -63,6 +65,9 @@ pub enum Command {
     /// See and end what hotel users granted to OAuth clients.
     #[command(subcommand)]
     Oauth(OAuthCommand),
+    /// Read the audit trail of tool calls.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 impl Command {
@@ -92,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RotateEncryptionKey => keys::rotate(global).await,
         Command::Token(args) => token::run(global, args).await,
         Command::Oauth(command) => oauth::run(global, command).await,
+        Command::Audit(command) => audit::run(global, command).await,
     }
 }
 

@@ -126,7 +126,7 @@ impl FromRequestParts<AppState> for PlatformAdmin {
 
 /// Compares in constant time: both sides are MACed under the same key, so
 /// neither the content nor the length of the configured token leaks.
-fn same_token(presented: &str, configured: &SecretString) -> bool {
+pub(super) fn same_token(presented: &str, configured: &SecretString) -> bool {
     let tag = |token: &[u8]| {
         let mut mac = Hmac::<Sha256>::new_from_slice(b"quendoo-mcp admin token")
             .expect("HMAC accepts keys of any length");

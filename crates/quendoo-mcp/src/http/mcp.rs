@@ -31,7 +31,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use super::{AppState, bearer, error::ApiError};
 use crate::{
     auth::Scopes,
-    executor::Caller,
+    executor::{Caller, Origin, Transport},
     protocol::{Protocol, server_info},
 };
 
@@ -51,15 +51,24 @@ pub struct McpServer {
     protocol: Protocol,
 }
 
-/// The verified caller of this request.
+/// The verified caller of this request, and the client's name: its
+/// `clientInfo` (sent with each request from 2026-07-28 on, and at
+/// `initialize` before), else its `User-Agent`.
 fn caller(context: &RequestContext<RoleServer>) -> Result<Caller, ErrorData> {
-    context
-        .extensions
-        .get::<axum::http::request::Parts>()
+    let parts = context.extensions.get::<axum::http::request::Parts>();
+    let mut caller = parts
         .and_then(|parts| parts.extensions.get::<Caller>())
         .cloned()
         // The middleware always sets it; without it there is nobody to act for.
-        .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))
+        .ok_or_else(|| ErrorData::internal_error("no authenticated caller", None))?;
+    caller.origin = match context.client_info() {
+        Some(client) => Origin::new(Transport::Mcp, Some(&client.name)),
+        None => match parts {
+            Some(parts) => Origin::from_user_agent(Transport::Mcp, &parts.headers),
+            None => Origin::new(Transport::Mcp, None),
+        },
+    };
+    Ok(caller)
 }
 
 impl ServerHandler for McpServer {

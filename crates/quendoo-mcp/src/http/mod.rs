@@ -1,6 +1,7 @@
 //! HTTP routes: each module exposes `router()`; they are merged here.
 
 pub mod admin;
+pub mod audit;
 pub mod bearer;
 pub mod caller;
 pub mod error;
@@ -8,6 +9,7 @@ pub mod health;
 pub mod host_guard;
 pub mod legacy_sse;
 pub mod mcp;
+pub mod metrics;
 pub mod oauth;
 pub mod openapi;
 pub mod pipeline;
@@ -36,13 +38,16 @@ pub fn router(state: AppState) -> Router {
         .merge(legacy_sse::router(&state))
         .merge(rest::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(openapi::router())
         .layer(middleware::from_fn_with_state(
             state.host_guard.clone(),
             host_guard::guard,
         ));
+    // Probes and scrapers call by address, not by name.
     let routes = Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .merge(public)
         .merge(guarded);
     pipeline::around(routes, &state).with_state(state)

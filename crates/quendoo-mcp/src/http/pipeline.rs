@@ -2,10 +2,11 @@
 //! headers hidden from traces, a panic turned into a 500, the request id
 //! taken from `X-Request-Id` (when well-formed) or made, a span per request
 //! (method, route, request id, tenant once known, status), the request id
-//! returned, the request timeout, the body limit. The Host/Origin guard
+//! returned, the request counted in the metrics, the request timeout, the
+//! body limit. The Host/Origin guard
 //! comes next, on every route but `/health` (probes call by address).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::{
     Router,
@@ -24,6 +25,7 @@ use tower_http::{
 use tracing::{Span, field::Empty};
 
 use super::{AppState, error::ApiError};
+use crate::metrics::Metrics;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const HOTEL_KEY: HeaderName = HeaderName::from_static("x-quendoo-api-key");
@@ -34,6 +36,7 @@ const MAX_REQUEST_ID: usize = 128;
 /// Wraps `routes` in the stack.
 pub fn around(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
     let timeout = state.config.request_timeout;
+    let metrics = state.metrics.clone();
     let stack = ServiceBuilder::new()
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
@@ -56,6 +59,9 @@ pub fn around(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
                 .on_response(on_response),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            count(metrics.clone(), request, next)
+        }))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             within(timeout, request, next)
         }))
@@ -112,6 +118,22 @@ fn on_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
 /// which it is.
 pub fn record_tenant(tenant: &crate::domain::TenantId) {
     Span::current().record("tenant", tracing::field::display(tenant));
+}
+
+/// Counts the request by method, route and status, with its latency.
+async fn count(metrics: Metrics, request: Request, next: Next) -> axum::response::Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    metrics.request(
+        method.as_str(),
+        route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// The request as a whole within `timeout` (a streaming response counts

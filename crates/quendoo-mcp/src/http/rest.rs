@@ -21,7 +21,7 @@ use super::{
 use crate::{
     auth::{Scopes, bearer_token},
     domain::{ConnectionId, UserId},
-    executor::Caller,
+    executor::{Caller, Origin, Transport},
     http::AppState,
 };
 
@@ -101,6 +101,7 @@ impl FromRequest<AppState> for ConnectionCall {
             tenant: connection.tenant_id,
             user,
             scopes: Scopes::ALL,
+            origin: Origin::from_user_agent(Transport::Rest, &headers),
         };
         Ok(ConnectionCall { caller, call })
     }

@@ -10,6 +10,7 @@ use super::oauth::clients::Clients;
 use crate::auth::Authenticator;
 use crate::config::ServeArgs;
 use crate::limits::Limits;
+use crate::metrics::{Levels, Metrics};
 use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
 use crate::storage::Store;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub host_guard: Arc<HostGuard>,
     /// Rates and numbers in flight, per hotel and per address.
     pub limits: Limits,
+    pub metrics: Metrics,
     /// The OAuth server's clients (registered, or by metadata document).
     pub oauth_clients: Clients,
     pub config: Arc<ServeArgs>,
@@ -33,4 +35,17 @@ pub struct AppState {
     /// Cancelled when the server starts shutting down (SIGTERM, Ctrl-C, or
     /// anyone holding it): long-lived responses end, so the drain can finish.
     pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// The gauges of `/metrics`, as they are now.
+    pub fn levels(&self) -> Levels {
+        let (db_connections, db_idle_connections) = self.store.pool_status();
+        Levels {
+            open_sse_streams: self.sse_sessions.as_ref().map_or(0, Sessions::open_streams),
+            audit_queue: self.protocol.executor().audit_queue_depth(),
+            db_connections,
+            db_idle_connections,
+        }
+    }
 }

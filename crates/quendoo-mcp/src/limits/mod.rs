@@ -12,6 +12,7 @@ use std::{sync::Arc, time::Duration};
 
 use redis::aio::ConnectionManager;
 
+use crate::metrics::Metrics;
 use local::LocalLimits;
 use shared::RedisLimits;
 
@@ -34,6 +35,7 @@ impl Limits {
     pub async fn start(
         tenant_calls: Bounds,
         redis_url: Option<&str>,
+        metrics: &Metrics,
     ) -> Result<Limits, redis::RedisError> {
         let redis = match redis_url {
             Some(url) => Some(redis::Client::open(url)?.get_connection_manager().await?),
@@ -46,8 +48,8 @@ impl Limits {
             longest_hold: Duration::ZERO,
         };
         Ok(Limits {
-            tenant_calls: Limiter::new(tenant_calls, redis.clone()),
-            legacy_new_keys: Limiter::new(new_keys, redis),
+            tenant_calls: Limiter::new(tenant_calls, redis.clone(), metrics.clone()),
+            legacy_new_keys: Limiter::new(new_keys, redis, metrics.clone()),
         })
     }
 }
@@ -137,24 +139,19 @@ pub struct Limiter {
     bounds: Bounds,
     local: Arc<LocalLimits>,
     shared: Option<RedisLimits>,
+    /// Counts the refusals.
+    metrics: Metrics,
 }
 
 impl Limiter {
-    /// Counts in this process.
-    pub fn local(bounds: Bounds) -> Self {
+    /// Counts in Redis over `redis`, or in this process without it; should
+    /// Redis fail, each replica counts for itself until it is back.
+    pub fn new(bounds: Bounds, redis: Option<ConnectionManager>, metrics: Metrics) -> Self {
         Limiter {
             bounds,
             local: Arc::new(LocalLimits::new(bounds)),
-            shared: None,
-        }
-    }
-
-    /// Counts in Redis over `redis`, or in this process without it; should
-    /// Redis fail, each replica counts for itself until it is back.
-    pub fn new(bounds: Bounds, redis: Option<ConnectionManager>) -> Self {
-        Limiter {
             shared: redis.map(|connection| RedisLimits::new(connection, bounds)),
-            ..Limiter::local(bounds)
+            metrics,
         }
     }
 
@@ -167,6 +164,14 @@ impl Limiter {
         if self.bounds.is_unbounded() {
             return Ok(Permit::NONE);
         }
+        let admitted = self.try_admit(key).await;
+        if let Err(refusal) = &admitted {
+            self.metrics.limit_hit(refusal.limiter, refusal.kind());
+        }
+        admitted
+    }
+
+    async fn try_admit(&self, key: &str) -> Result<Permit, Refusal> {
         if let Some(shared) = &self.shared
             && let Ok(admitted) = shared.admit(key).await
         {
@@ -197,7 +202,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_burst_gets_the_minute_s_calls_then_waits_for_the_rate() {
-        let limits = Limiter::local(bounds(Some(6), None));
+        let limits = Limiter::new(bounds(Some(6), None), None, Metrics::new());
         let hotel = "hotel-a";
         for _ in 0..6 {
             limits.admit(hotel).await.expect("within the burst");
@@ -218,7 +223,7 @@ mod tests {
 
     #[tokio::test]
     async fn places_in_flight_come_back_when_calls_end() {
-        let limits = Limiter::local(bounds(None, Some(2)));
+        let limits = Limiter::new(bounds(None, Some(2)), None, Metrics::new());
         let hotel = "hotel-a";
         let first = limits.admit(hotel).await.unwrap();
         let _second = limits.admit(hotel).await.unwrap();
@@ -231,7 +236,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_refused_for_the_rate_holds_no_place_in_flight() {
-        let limits = Limiter::local(bounds(Some(1), Some(1)));
+        let limits = Limiter::new(bounds(Some(1), Some(1)), None, Metrics::new());
         let hotel = "hotel-a";
         drop(limits.admit(hotel).await.unwrap());
         assert_eq!(limits.admit(hotel).await.err().unwrap().kind(), "rate");

@@ -20,11 +20,18 @@ pub struct AuditEntry {
     pub outcome: String,
     pub duration_ms: i64,
     pub args_digest: String,
+    /// `mcp`, `sse` or `rest`.
+    pub transport: Option<&'static str>,
+    /// The client's own name for itself, shortened.
+    pub client: Option<String>,
+    /// The status of the call's last exchange with Quendoo, if it made one.
+    pub upstream_status: Option<u16>,
 }
 
-/// A recorded entry, with its time.
+/// A recorded entry, with its id (the order of recording) and time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRecord {
+    pub id: i64,
     pub tenant_id: TenantId,
     pub user_id: Option<UserId>,
     pub tool: String,
@@ -32,12 +39,17 @@ pub struct AuditRecord {
     pub created_at: DateTime<Utc>,
     pub duration_ms: i64,
     pub args_digest: String,
+    pub transport: Option<String>,
+    pub client: Option<String>,
+    pub upstream_status: Option<u16>,
 }
 
 impl TryFrom<&AnyRow> for AuditRecord {
     type Error = StorageError;
     fn try_from(row: &AnyRow) -> Result<Self, Self::Error> {
+        let status: Option<i64> = get(row, "upstream_status")?;
         Ok(AuditRecord {
+            id: get(row, "id")?,
             tenant_id: parse(row, "tenant_id")?,
             user_id: parse_opt(row, "user_id")?,
             tool: get(row, "tool")?,
@@ -45,9 +57,45 @@ impl TryFrom<&AnyRow> for AuditRecord {
             created_at: timestamp(row, "created_at")?,
             duration_ms: get(row, "duration_ms")?,
             args_digest: get(row, "args_digest")?,
+            transport: get(row, "transport")?,
+            client: get(row, "client")?,
+            upstream_status: status.and_then(|status| u16::try_from(status).ok()),
         })
     }
 }
+
+/// Which entries to read, newest first; every filter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// One hotel's entries; all hotels' when `None` (the operator's view).
+    pub tenant: Option<TenantId>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub tool: Option<String>,
+    pub outcome: Option<String>,
+    /// Entries recorded before this one: the `next_cursor` of a page.
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A page of entries, and where the next page starts, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRecord>,
+    pub next_cursor: Option<i64>,
+}
+
+/// Each filter is `(parameter IS NULL OR condition)`: one statement for
+/// every combination, on both backends.
+const SELECT_AUDIT: &str = "SELECT id, tenant_id, user_id, tool, outcome, created_at, \
+       duration_ms, args_digest, transport, client, upstream_status FROM audit_log \
+     WHERE ($1 IS NULL OR tenant_id = $1) \
+       AND ($2 IS NULL OR created_at >= $2) \
+       AND ($3 IS NULL OR created_at < $3) \
+       AND ($4 IS NULL OR tool = $4) \
+       AND ($5 IS NULL OR outcome = $5) \
+       AND ($6 IS NULL OR id < $6) \
+     ORDER BY id DESC LIMIT $7";
 
 impl Store {
     /// Records entries in one transaction: one commit (and one wait for
@@ -61,9 +109,9 @@ impl Store {
         let now = now_ms();
         for entry in entries {
             sqlx::query(
-                "INSERT INTO audit_log \
-                   (tenant_id, user_id, tool, outcome, created_at, duration_ms, args_digest) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO audit_log (tenant_id, user_id, tool, outcome, created_at, \
+                   duration_ms, args_digest, transport, client, upstream_status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(entry.tenant_id.as_str())
             .bind(entry.user_id.as_ref().map(UserId::as_str))
@@ -72,6 +120,9 @@ impl Store {
             .bind(now)
             .bind(entry.duration_ms)
             .bind(entry.args_digest.as_str())
+            .bind(entry.transport)
+            .bind(entry.client.as_deref())
+            .bind(entry.upstream_status.map(i64::from))
             .execute(&mut *transaction)
             .await
             .map_err(db_error("recording audit entries"))?;
@@ -92,23 +143,30 @@ impl Store {
         Ok(result.rows_affected())
     }
 
-    /// The tenant's latest audit entries, newest first.
-    pub async fn recent_audit(
-        &self,
-        tenant: &TenantId,
-        limit: i64,
-    ) -> Result<Vec<AuditRecord>, StorageError> {
-        sqlx::query(
-            "SELECT tenant_id, user_id, tool, outcome, created_at, duration_ms, args_digest \
-             FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(tenant.as_str())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("reading the audit log"))?
-        .iter()
-        .map(AuditRecord::try_from)
-        .collect()
+    /// The entries `query` asks for, newest first, a page at a time.
+    pub async fn audit(&self, query: &AuditQuery) -> Result<AuditPage, StorageError> {
+        let limit = i64::from(query.limit.max(1));
+        let mut entries = sqlx::query(SELECT_AUDIT)
+            .bind(query.tenant.as_ref().map(TenantId::as_str))
+            .bind(query.since.map(|at| at.timestamp_millis()))
+            .bind(query.until.map(|at| at.timestamp_millis()))
+            .bind(query.tool.as_deref())
+            .bind(query.outcome.as_deref())
+            .bind(query.before)
+            // One more than asked, to know whether another page follows.
+            .bind(limit + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("reading the audit log"))?
+            .iter()
+            .map(AuditRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = entries.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next_cursor = more.then(|| entries.last().map(|entry| entry.id)).flatten();
+        Ok(AuditPage {
+            entries,
+            next_cursor,
+        })
     }
 }

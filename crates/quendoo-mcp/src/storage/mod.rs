@@ -23,7 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection as _};
 
 pub use api_keys::{KeyInfo, StoredKey};
-pub use audit::{AuditEntry, AuditRecord};
+pub use audit::{AuditEntry, AuditPage, AuditQuery, AuditRecord};
 pub use connections::Connection;
 pub use error::{StorageError, redact_database_url};
 pub use oauth::{ClientKind, Grant, IssuedCode, OAuthClient, Redemption};
@@ -75,6 +75,11 @@ impl Backend {
                     "people_calls",
                     include_str!("../../migrations/sqlite/0003_people_calls.sql"),
                 ),
+                (
+                    4,
+                    "audit_origin",
+                    include_str!("../../migrations/sqlite/0004_audit_origin.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -96,6 +101,11 @@ impl Backend {
                     4,
                     "people_calls",
                     include_str!("../../migrations/postgres/0004_people_calls.sql"),
+                ),
+                (
+                    5,
+                    "audit_origin",
+                    include_str!("../../migrations/postgres/0005_audit_origin.sql"),
                 ),
             ],
         };
@@ -160,6 +170,11 @@ impl Store {
             .await
             .map_err(db_error("connecting to the database"))?;
         Ok(Store { pool, backend })
+    }
+
+    /// Connections the pool holds, and how many of them are idle.
+    pub fn pool_status(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
     }
 
     pub fn backend(&self) -> Backend {

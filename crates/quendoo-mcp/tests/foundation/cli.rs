@@ -638,3 +638,78 @@ fn database_errors_never_show_the_password() {
     );
     assert!(!line.contains("hunter2"), "{line}");
 }
+
+#[tokio::test]
+async fn audit_list_filters_by_tenant_time_and_tool() {
+    use quendoo_mcp::storage::AuditEntry;
+    let cli = Cli::new();
+    cli.ok(&["migrate"], &[]);
+    let store = cli.store().await;
+    let entry = |tenant: &str, tool: &str| AuditEntry {
+        tenant_id: tenant.parse().unwrap(),
+        user_id: None,
+        tool: tool.into(),
+        outcome: "ok".into(),
+        duration_ms: 7,
+        args_digest: "d".into(),
+        transport: Some("mcp"),
+        client: Some("claude-ai".into()),
+        upstream_status: Some(200),
+    };
+    store
+        .record_audit(&[
+            entry("hotel-a", "get_bookings"),
+            entry("hotel-a", "ack_booking"),
+            entry("hotel-b", "get_bookings"),
+        ])
+        .await
+        .unwrap();
+    let all = cli.ok(&["audit", "list"], &[]);
+    assert_eq!(all.lines().count(), 3, "{all}");
+    let table = cli.ok(
+        &[
+            "audit",
+            "list",
+            "--tenant",
+            "hotel-a",
+            "--tool",
+            "ack_booking",
+        ],
+        &[],
+    );
+    let fields: Vec<&str> = table.split('\t').collect();
+    assert_eq!(
+        &fields[1..],
+        [
+            "hotel-a",
+            "ack_booking",
+            "ok",
+            "7 ms",
+            "200",
+            "mcp",
+            "claude-ai",
+            "-"
+        ],
+        "{table}"
+    );
+    let json = cli.ok(
+        &[
+            "audit", "list", "--tenant", "hotel-a", "--since", "1h", "--json",
+        ],
+        &[],
+    );
+    let entries: Vec<Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["tenant_id"] == "hotel-a" && e["upstream_status"] == 200)
+    );
+    let later = cli.ok(&["audit", "list", "--since", "2099-01-01"], &[]);
+    assert!(later.is_empty(), "{later}");
+    let bad = cli.fails(&["audit", "list", "--since", "yesterday"], &[]);
+    assert!(bad.contains("--since") && bad.contains("24h"), "{bad}");
+}

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId};
-use quendoo_mcp::storage::{AuditEntry, Backend, StorageError, Store};
+use quendoo_mcp::storage::{AuditEntry, AuditQuery, Backend, StorageError, Store};
 
 on_both_backends!(
     |db| db.store().await;
@@ -389,6 +389,9 @@ async fn deleting_a_tenant_cascades(store: Store) {
             outcome: "success".into(),
             duration_ms: 5,
             args_digest: "d".into(),
+            transport: None,
+            client: None,
+            upstream_status: None,
         }])
         .await
         .unwrap();
@@ -399,11 +402,15 @@ async fn deleting_a_tenant_cascades(store: Store) {
     assert!(store.list_api_keys(&t.id).await.unwrap().is_empty());
     assert!(store.all_stored_keys().await.unwrap().is_empty());
     assert_eq!(store.get_connection(&c.id, HOUR).await.unwrap(), None);
-    assert_eq!(
-        store.recent_audit(&t.id, 10).await.unwrap().len(),
-        1,
-        "the audit trail outlives the tenant"
-    );
+    let kept = store
+        .audit(&AuditQuery {
+            tenant: Some(t.id.clone()),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept.entries.len(), 1, "the audit trail outlives the tenant");
     // The e-mail address is free again.
     store
         .create_user(&keep.id, &email("a@gone.com"))
@@ -423,27 +430,97 @@ async fn audit_log(store: Store) {
                 tenant_id: t.clone(),
                 user_id: (i == 1).then(|| user.clone()),
                 tool: (*tool).into(),
-                outcome: if i == 2 { "error" } else { "success" }.into(),
+                outcome: if i == 2 { "upstream_timeout" } else { "ok" }.into(),
                 duration_ms: i as i64 * 10,
                 args_digest: format!("digest-{i}"),
+                transport: Some(["mcp", "sse", "rest"][i]),
+                client: (i == 0).then(|| "claude-ai".to_owned()),
+                upstream_status: (i != 2).then_some(200),
             }])
             .await
             .unwrap();
     }
-    let recent = store.recent_audit(&t, 2).await.unwrap();
-    assert_eq!(recent.len(), 2);
-    assert_eq!(recent[0].tool, "get_availability");
-    assert_eq!(recent[0].outcome, "error");
-    assert_eq!(recent[0].duration_ms, 20);
-    assert_eq!(recent[1].user_id.as_ref(), Some(&user));
-    assert_eq!(recent[1].args_digest, "digest-1");
-    assert!(
-        store
-            .recent_audit(&tid("other"), 10)
-            .await
-            .unwrap()
-            .is_empty()
+    let page = |query: AuditQuery| {
+        let store = store.clone();
+        async move { store.audit(&query).await.unwrap() }
+    };
+    let mine = |limit| AuditQuery {
+        tenant: Some(t.clone()),
+        limit,
+        ..AuditQuery::default()
+    };
+    let first = page(mine(2)).await;
+    assert_eq!(first.entries.len(), 2);
+    let newest = &first.entries[0];
+    assert_eq!(
+        (
+            newest.tool.as_str(),
+            newest.outcome.as_str(),
+            newest.duration_ms
+        ),
+        ("get_availability", "upstream_timeout", 20)
     );
+    assert_eq!(
+        (newest.transport.as_deref(), newest.upstream_status),
+        (Some("rest"), None)
+    );
+    assert_eq!(first.entries[1].user_id.as_ref(), Some(&user));
+    assert_eq!(first.entries[1].args_digest, "digest-1");
+    // The cursor leads to the rest, and the last page says there is no more.
+    let rest = page(AuditQuery {
+        before: first.next_cursor,
+        ..mine(2)
+    })
+    .await;
+    assert_eq!(rest.entries.len(), 1);
+    assert_eq!(rest.next_cursor, None);
+    let oldest = &rest.entries[0];
+    assert_eq!(
+        (
+            oldest.client.as_deref(),
+            oldest.upstream_status,
+            oldest.transport.as_deref()
+        ),
+        (Some("claude-ai"), Some(200), Some("mcp"))
+    );
+    // Filters, alone and together.
+    let by_tool = page(AuditQuery {
+        tool: Some("ack_booking".into()),
+        ..mine(10)
+    })
+    .await;
+    assert_eq!(by_tool.entries.len(), 1);
+    let by_outcome = page(AuditQuery {
+        outcome: Some("ok".into()),
+        since: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+        ..mine(10)
+    })
+    .await;
+    assert_eq!(by_outcome.entries.len(), 2);
+    let future = page(AuditQuery {
+        since: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        ..mine(10)
+    })
+    .await;
+    assert!(future.entries.is_empty());
+    let before_any = page(AuditQuery {
+        until: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+        ..mine(10)
+    })
+    .await;
+    assert!(before_any.entries.is_empty());
+    let other = page(AuditQuery {
+        tenant: Some(tid("other")),
+        ..mine(10)
+    })
+    .await;
+    assert!(other.entries.is_empty());
+    let everyone = page(AuditQuery {
+        limit: 10,
+        ..AuditQuery::default()
+    })
+    .await;
+    assert_eq!(everyone.entries.len(), 3);
 }
 
 async fn closed_store_reports_database_errors(store: Store) {

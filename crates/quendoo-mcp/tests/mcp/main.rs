@@ -92,6 +92,7 @@ mod errors;
 mod hotel_limits;
 mod isolation;
 mod logs;
+mod operations;
 mod resources;
 mod revisions;
 mod tools;

@@ -174,9 +174,14 @@ async fn every_tool_works_against_the_simulator(app: TestApp) {
     let audited = app
         .state
         .store
-        .recent_audit(&hotel.tenant, 100)
+        .audit(&quendoo_mcp::storage::AuditQuery {
+            tenant: Some(hotel.tenant.clone()),
+            limit: 100,
+            ..Default::default()
+        })
         .await
-        .unwrap();
+        .unwrap()
+        .entries;
     assert!(
         audited.len() >= 14,
         "every call is audited: {}",

@@ -29,6 +29,8 @@ pub struct Hotel {
 pub struct TestApp {
     pub base: String,
     pub addr: SocketAddr,
+    /// The `METRICS_ADDR` listener's address, when the test set one.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     pub sim: RunningSim,
     pub db: TestDb,
@@ -49,7 +51,7 @@ async fn start(
     serve: ServeArgs,
     database_url: &str,
     key: &SecretString,
-) -> (SocketAddr, AppState, Server) {
+) -> (SocketAddr, Option<SocketAddr>, AppState, Server) {
     use secrecy::ExposeSecret;
     let key = EncryptionKey::from_base64(key.expose_secret()).expect("master key");
     let settings = Settings {
@@ -59,9 +61,14 @@ async fn start(
         jwt: JwtKeys::new(&JWT_SECRET.into(), None, None),
     };
     let app = Application::build(settings).await.expect("application");
-    let addr = app.local_addr();
+    let (addr, metrics_addr) = (app.local_addr(), app.metrics_addr());
     let state = app.state().clone();
-    (addr, state, tokio::spawn(app.run_until_stopped()))
+    (
+        addr,
+        metrics_addr,
+        state,
+        tokio::spawn(app.run_until_stopped()),
+    )
 }
 
 impl Replica {
@@ -96,10 +103,11 @@ impl TestApp {
         };
         tweak(&mut serve);
         let key = EncryptionKey::generate().unwrap().to_base64();
-        let (addr, state, server) = start(serve, &db.url, &key).await;
+        let (addr, metrics_addr, state, server) = start(serve, &db.url, &key).await;
         TestApp {
             base: format!("http://{addr}"),
             addr,
+            metrics_addr,
             state,
             sim,
             db,
@@ -114,7 +122,7 @@ impl TestApp {
         let mut serve = (*self.state.config).clone();
         serve.port = 0;
         tweak(&mut serve);
-        let (addr, state, server) = start(serve, &self.db.url, &self.key).await;
+        let (addr, _, state, server) = start(serve, &self.db.url, &self.key).await;
         Replica {
             addr,
             state,

@@ -46,6 +46,11 @@ pub(super) enum Delivery {
 }
 
 impl Sessions {
+    /// Streams open on this replica.
+    pub fn open_streams(&self) -> usize {
+        self.local.len()
+    }
+
     /// This replica's sessions, shared through `relay` when there is one;
     /// the relay's heartbeat runs every `heartbeat` until `shutdown`.
     pub async fn start(
@@ -148,6 +153,10 @@ struct LocalStream {
 }
 
 impl LocalStreams {
+    fn len(&self) -> usize {
+        self.with(|streams| streams.len())
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, LocalStream>) -> T) -> T {
         // The map stays consistent whatever a panicking holder was doing.
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))

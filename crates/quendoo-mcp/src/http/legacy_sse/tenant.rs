@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     auth::{AuthFailure, Scopes, bearer_token},
     domain::KeyName,
-    executor::Caller,
+    executor::{Caller, Origin, Transport},
     http::{AppState, bearer, error::ApiError, pipeline::record_tenant},
     limits::{Limiter, Refusal},
     storage::StorageError,
@@ -43,8 +43,9 @@ impl FromRequestParts<AppState> for HotelCaller {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(peer)| peer.ip());
-        let caller = caller(state, &parts.headers, checks.as_ref().zip(peer)).await?;
+        let mut caller = caller(state, &parts.headers, checks.as_ref().zip(peer)).await?;
         record_tenant(&caller.tenant);
+        caller.origin = Origin::from_user_agent(Transport::LegacySse, &parts.headers);
         Ok(HotelCaller(caller))
     }
 }
@@ -158,6 +159,7 @@ async fn caller_for_key(
         tenant,
         user: None,
         scopes: Scopes::ALL,
+        origin: Origin::default(),
     })
 }
 
