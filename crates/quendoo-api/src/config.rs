@@ -21,6 +21,9 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Cap on the bytes read from one response body.
     pub max_response_bytes: usize,
+    /// Cap on the bytes of all response bodies being read and parsed at
+    /// once: what a burst of large answers can cost in memory.
+    pub answers_in_flight_bytes: usize,
     /// Retries after the first attempt, for GETs only.
     pub max_retries: u32,
     /// Longest `Retry-After` a 429 may make a GET wait before it is retried.
@@ -40,7 +43,9 @@ impl Default for ClientConfig {
             automation_base_url: None,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
-            max_response_bytes: 32 * 1024 * 1024,
+            // A year of availability for 50 room types is about 2 MiB.
+            max_response_bytes: 8 * 1024 * 1024,
+            answers_in_flight_bytes: 64 * 1024 * 1024,
             max_retries: 2,
             max_retry_after: Duration::from_secs(10),
             observer: None,

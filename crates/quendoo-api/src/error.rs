@@ -96,6 +96,12 @@ pub enum Error {
     #[error("{} sent a response larger than the {limit}-byte limit", .service.subject())]
     TooLarge { service: Service, limit: usize },
 
+    /// Answers being read already fill the server's budget for answers in
+    /// flight (`ClientConfig::answers_in_flight_bytes`): nothing more is read
+    /// until some are done.
+    #[error("this server is reading too much from {} at once; try again in a few seconds", .service.subject())]
+    Overloaded { service: Service },
+
     /// The property has no booking module with `is_active == 1`.
     #[error("the property has no active booking module, so a booking-module code must be given")]
     NoActiveBookingModule,
@@ -122,6 +128,7 @@ impl Error {
             | Error::Connect { service, .. }
             | Error::NotJson { service }
             | Error::TooLarge { service, .. }
+            | Error::Overloaded { service }
             | Error::NotConfigured { service }
             | Error::InvalidConfig { service, .. } => *service,
             Error::NoActiveBookingModule => Service::Pms,

@@ -12,6 +12,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::ClientConfig;
@@ -25,6 +26,10 @@ const RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
 
 /// How much of an error body is read for its message.
 const ERROR_BODY_LIMIT: usize = 16 * 1024;
+
+/// A successful exchange: the status, the body, and the body's share of the
+/// budget for answers in flight.
+type Answer = (u16, Vec<u8>, OwnedSemaphorePermit);
 
 /// How the credential travels.
 #[derive(Clone, Copy)]
@@ -55,6 +60,8 @@ pub(crate) struct Transport {
     connect_timeout: Duration,
     request_timeout: Duration,
     max_response_bytes: usize,
+    /// One permit per byte of the answers being read and parsed.
+    answers_in_flight: Arc<Semaphore>,
     max_retries: u32,
     max_retry_after: Duration,
     observer: Option<Arc<dyn Observer>>,
@@ -78,6 +85,12 @@ impl Transport {
             connect_timeout: config.connect_timeout,
             request_timeout: config.request_timeout,
             max_response_bytes: config.max_response_bytes,
+            answers_in_flight: Arc::new(Semaphore::new(
+                config
+                    .answers_in_flight_bytes
+                    .min(Semaphore::MAX_PERMITS)
+                    .max(config.max_response_bytes),
+            )),
             max_retries: config.max_retries,
             max_retry_after: config.max_retry_after,
             observer: config.observer.clone(),
@@ -92,7 +105,7 @@ impl Transport {
             .with_max_delay(RETRY_MAX_DELAY)
             .with_jitter()
             .with_max_times(self.max_retries as usize);
-        let (_, body) = (|| self.attempt(&call, attempts.fetch_add(1, Ordering::Relaxed) + 1))
+        let (_, body, _budget) = (|| self.attempt(&call, attempts.fetch_add(1, Ordering::Relaxed) + 1))
             .retry(backoff)
             .when(|err| self.retryable(err))
             .adjust(|err, next| match err {
@@ -115,7 +128,7 @@ impl Transport {
 
     /// A write, sent once: the whole response body, `{"status": code}` when empty.
     pub(crate) async fn write(&self, call: Call<'_>) -> Result<Value> {
-        let (status, body) = self.attempt(&call, 1).await?;
+        let (status, body, _budget) = self.attempt(&call, 1).await?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(json!({ "status": status }));
         }
@@ -135,7 +148,7 @@ impl Transport {
     }
 
     /// One exchange, traced by method, path, status, duration and attempt.
-    async fn attempt(&self, call: &Call<'_>, attempt: u32) -> Result<(u16, Vec<u8>)> {
+    async fn attempt(&self, call: &Call<'_>, attempt: u32) -> Result<Answer> {
         let started = Instant::now();
         let result = self.exchange(call).await;
         let elapsed = started.elapsed();
@@ -144,7 +157,7 @@ impl Transport {
                 service: call.service,
                 endpoint: call.endpoint,
                 status: match &result {
-                    Ok((status, _)) => Some(*status),
+                    Ok((status, ..)) => Some(*status),
                     Err(error) => error.status(),
                 },
                 elapsed,
@@ -153,7 +166,7 @@ impl Transport {
         let elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         let path = call.url.path();
         match &result {
-            Ok((status, _)) => tracing::debug!(
+            Ok((status, ..)) => tracing::debug!(
                 service = %call.service, method = %call.method, path, status, elapsed_ms, attempt,
                 "upstream call"
             ),
@@ -165,7 +178,7 @@ impl Transport {
         result
     }
 
-    async fn exchange(&self, call: &Call<'_>) -> Result<(u16, Vec<u8>)> {
+    async fn exchange(&self, call: &Call<'_>) -> Result<Answer> {
         let mut request = self.http.request(call.method.clone(), call.url.clone());
         if let Auth::Bearer = call.auth {
             request = request.bearer_auth(call.secret.expose_secret());
@@ -181,8 +194,8 @@ impl Transport {
         let status = response.status().as_u16();
         match status {
             200..=299 => {
-                let body = self.read_body(call, &mut response).await?;
-                Ok((status, body))
+                let (body, budget) = self.read_body(call, &mut response).await?;
+                Ok((status, body, budget))
             }
             401 | 403 => Err(Error::KeyRejected { service, status }),
             429 => Err(Error::RateLimited {
@@ -203,18 +216,27 @@ impl Transport {
         }
     }
 
-    /// The body, refusing more than the configured cap.
-    async fn read_body(&self, call: &Call<'_>, response: &mut Response) -> Result<Vec<u8>> {
+    /// The body, refusing more than the configured cap, with its share of
+    /// the budget for answers in flight (held until the body is parsed).
+    async fn read_body(
+        &self,
+        call: &Call<'_>,
+        response: &mut Response,
+    ) -> Result<(Vec<u8>, OwnedSemaphorePermit)> {
         let limit = self.max_response_bytes;
         let too_large = Error::TooLarge {
             service: call.service,
             limit,
         };
         let announced = response.content_length().unwrap_or(0);
-        if usize::try_from(announced).map_or(true, |len| len > limit) {
+        let Ok(announced) = usize::try_from(announced) else {
+            return Err(too_large);
+        };
+        if announced > limit {
             return Err(too_large);
         }
-        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        let mut budget = self.take_budget(call, announced)?;
+        let mut body = Vec::with_capacity(announced);
         while let Some(chunk) = response
             .chunk()
             .await
@@ -224,8 +246,26 @@ impl Transport {
                 return Err(too_large);
             }
             body.extend_from_slice(&chunk);
+            // An answer longer than it announced (or without a length) takes
+            // more of the budget as it comes.
+            let held = budget.num_permits();
+            if body.len() > held {
+                budget.merge(self.take_budget(call, body.len() - held)?);
+            }
         }
-        Ok(body)
+        Ok((body, budget))
+    }
+
+    /// `bytes` of the budget for answers in flight, or `Overloaded` at once
+    /// (waiting could hold a caller past its deadline for nothing).
+    fn take_budget(&self, call: &Call<'_>, bytes: usize) -> Result<OwnedSemaphorePermit> {
+        let bytes = u32::try_from(bytes).unwrap_or(u32::MAX);
+        self.answers_in_flight
+            .clone()
+            .try_acquire_many_owned(bytes)
+            .map_err(|_| Error::Overloaded {
+                service: call.service,
+            })
     }
 
     /// The start of an error body: enough for its message, never an error.

@@ -254,6 +254,8 @@ fn client_config(serve: &ServeArgs, metrics: &Metrics) -> anyhow::Result<ClientC
             .transpose()?,
         connect_timeout: serve.quendoo_connect_timeout,
         request_timeout: serve.quendoo_request_timeout,
+        max_response_bytes: serve.quendoo_max_response_bytes,
+        answers_in_flight_bytes: serve.quendoo_answers_in_flight_bytes,
         observer: Some(Arc::new(UpstreamObserver(metrics.clone()))),
         ..ClientConfig::default()
     })

@@ -21,6 +21,8 @@ pub const DEFAULT_CONNECTION_IDLE_TTL: Duration = Duration::from_secs(24 * 3600)
 const MIN_JWT_SECRET_BYTES: usize = 32;
 pub const MIN_ADMIN_TOKEN_BYTES: usize = 32;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+pub const DEFAULT_ANSWERS_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
 pub const DEFAULT_COMMS_HOURLY_LIMIT: u32 = 30;
 pub const DEFAULT_TENANT_CALLS_PER_MINUTE: u32 = 600;
 pub const DEFAULT_TENANT_CALLS_IN_FLIGHT: u32 = 20;
@@ -147,6 +149,16 @@ pub struct ServeArgs {
     /// Longest wait for one answer from the Quendoo services, e.g. `30s`.
     #[arg(long, env = "QUENDOO_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub quendoo_request_timeout: Duration,
+
+    /// Largest answer read from Quendoo, in bytes (a year of availability
+    /// for 50 room types is about 2 MiB).
+    #[arg(long, env = "QUENDOO_MAX_RESPONSE_BYTES", default_value_t = DEFAULT_MAX_RESPONSE_BYTES)]
+    pub quendoo_max_response_bytes: usize,
+
+    /// Most bytes of Quendoo's answers read and parsed at once, over all
+    /// calls; past it a call is refused (retry in seconds) rather than read.
+    #[arg(long, env = "QUENDOO_ANSWERS_IN_FLIGHT_BYTES", default_value_t = DEFAULT_ANSWERS_IN_FLIGHT_BYTES)]
+    pub quendoo_answers_in_flight_bytes: usize,
 
     /// Longest a client may take to send a request's head (and longest a
     /// connection may stay idle between requests), e.g. `10s`.
@@ -286,6 +298,8 @@ impl Default for ServeArgs {
             connection_idle_ttl: DEFAULT_CONNECTION_IDLE_TTL,
             quendoo_connect_timeout: Duration::from_secs(5),
             quendoo_request_timeout: Duration::from_secs(30),
+            quendoo_max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            quendoo_answers_in_flight_bytes: DEFAULT_ANSWERS_IN_FLIGHT_BYTES,
             header_read_timeout: Duration::from_secs(10),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             audit_retention: Duration::from_secs(90 * 24 * 3600),

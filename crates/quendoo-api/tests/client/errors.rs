@@ -171,7 +171,7 @@ async fn broken_bodies_are_not_json_or_too_large() {
     });
     let err = app.client.get_bookings(&key).await.expect_err("too large");
     assert!(
-        matches!(err, Error::TooLarge { service: Service::Pms, limit } if limit == 32 * 1024 * 1024),
+        matches!(err, Error::TooLarge { service: Service::Pms, limit } if limit == 8 * 1024 * 1024),
         "{err:?}"
     );
 
@@ -268,4 +268,79 @@ async fn a_configuration_that_is_not_http_is_refused() {
         ),
         "{err:?}"
     );
+}
+
+/// An upstream that announces `length` bytes at once but sends them only
+/// when `release` is notified: an answer that stays in flight on demand.
+async fn slow_upstream(
+    length: usize,
+    release: std::sync::Arc<tokio::sync::Notify>,
+) -> (url::Url, tokio::sync::mpsc::Receiver<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/pms/v1", listener.local_addr().unwrap());
+    let (headers_sent, heard) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (release, headers_sent) = (release.clone(), headers_sent.clone());
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let body = format!("{{\"data\":\"{}\"}}", "x".repeat(length - 11));
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+                socket.write_all(head.as_bytes()).await.unwrap();
+                let _ = headers_sent.send(()).await;
+                release.notified().await;
+                let _ = socket.write_all(body.as_bytes()).await;
+            });
+        }
+    });
+    (base.parse().unwrap(), heard)
+}
+
+/// While one answer fills the budget for answers in flight, another is
+/// refused at once without being read; the budget comes back after.
+#[tokio::test]
+async fn answers_beyond_the_budget_in_flight_are_refused() {
+    const ANSWER: usize = 64 * 1024;
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (base, mut heard) = slow_upstream(ANSWER, release.clone()).await;
+    let client = QuendooClient::new(ClientConfig {
+        pms_base_url: base,
+        max_response_bytes: ANSWER,
+        answers_in_flight_bytes: ANSWER + ANSWER / 2,
+        max_retries: 0,
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let key = SecretString::from("budget-key");
+    let first = tokio::spawn({
+        let (client, key) = (client.clone(), key.clone());
+        async move { client.get_bookings(&key).await }
+    });
+    heard.recv().await.unwrap();
+    let second = tokio::spawn({
+        let (client, key) = (client.clone(), key.clone());
+        async move { client.get_bookings(&key).await }
+    });
+    heard.recv().await.unwrap();
+    // The first holds the budget: the second is refused while it waits.
+    let refused = tokio::time::timeout(Duration::from_secs(2), second)
+        .await
+        .expect("refused at once")
+        .unwrap()
+        .expect_err("over the budget");
+    assert!(
+        matches!(refused, Error::Overloaded { service: Service::Pms }),
+        "{refused:?}"
+    );
+    release.notify_waiters();
+    first.await.unwrap().expect("the first answer is read");
+    let third = tokio::spawn({
+        let (client, key) = (client.clone(), key.clone());
+        async move { client.get_bookings(&key).await }
+    });
+    heard.recv().await.unwrap();
+    release.notify_waiters();
+    third.await.unwrap().expect("the budget came back");
 }

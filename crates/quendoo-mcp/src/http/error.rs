@@ -92,6 +92,11 @@ impl From<ToolError> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             ToolError::LimitReached { .. } | ToolError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+            ToolError::Upstream(upstream)
+                if matches!(upstream.as_ref(), quendoo_api::Error::Overloaded { .. }) =>
+            {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ToolError::DeadlineExceeded { .. } => StatusCode::GATEWAY_TIMEOUT,
             _ if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ToolError::Upstream(_) | ToolError::UnexpectedResponse(_) => StatusCode::BAD_GATEWAY,
@@ -101,7 +106,7 @@ impl From<ToolError> for ApiError {
         };
         // The executor has logged the cause; the message holds no secret.
         let retry_after = match status {
-            StatusCode::TOO_MANY_REQUESTS => error.retry_after(),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => error.retry_after(),
             _ => None,
         };
         Self {

@@ -7,6 +7,7 @@ pub mod caller;
 pub mod error;
 pub mod health;
 pub mod host_guard;
+pub mod json_bounds;
 pub mod legacy_sse;
 pub mod mcp;
 pub mod metrics;

@@ -3,7 +3,7 @@
 //! taken from `X-Request-Id` (when well-formed) or made, a span per request
 //! (method, route, request id, tenant once known, status), the request id
 //! returned, the request counted in the metrics, the request timeout, the
-//! body limit. The Host/Origin guard
+//! body limit, and the shape of JSON bodies bounded (`json_bounds`). The Host/Origin guard
 //! comes next, on every route but `/health` (probes call by address).
 
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ use tower_http::{
 };
 use tracing::{Span, field::Empty};
 
-use super::{AppState, error::ApiError};
+use super::{AppState, error::ApiError, json_bounds};
 use crate::metrics::Metrics;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -65,7 +65,11 @@ pub fn around(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             within(timeout, request, next)
         }))
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            state.config.max_body_bytes,
+            json_bounds::guard,
+        ));
     routes.layer(stack)
 }
 

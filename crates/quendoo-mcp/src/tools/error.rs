@@ -89,6 +89,7 @@ impl ToolError {
                 }
                 UpstreamError::RateLimited { .. } => "upstream_rate_limited",
                 UpstreamError::Timeout { .. } => "upstream_timeout",
+                UpstreamError::Overloaded { .. } => "answers_in_flight",
                 UpstreamError::NotConfigured { .. } | UpstreamError::InvalidConfig { .. } => {
                     "upstream_not_configured"
                 }
@@ -109,6 +110,7 @@ impl ToolError {
             ToolError::Busy(refusal) => Some(refusal.retry_after),
             ToolError::Upstream(error) => match error.as_ref() {
                 UpstreamError::RateLimited { retry_after, .. } => *retry_after,
+                UpstreamError::Overloaded { .. } => Some(OVERLOADED_RETRY),
                 _ => None,
             },
             _ => None,
@@ -124,6 +126,10 @@ impl ToolError {
         }
     }
 }
+
+/// When a call refused for the answers in flight should try again: the
+/// answers being read are done within seconds.
+const OVERLOADED_RETRY: Duration = Duration::from_secs(5);
 
 /// Whole seconds to wait, never 0 (a client would retry at once).
 pub fn whole_seconds(wait: Duration) -> u64 {
@@ -198,6 +204,9 @@ fn upstream_message(error: &UpstreamError) -> String {
                 .into()
         }
         UpstreamError::RateLimited { .. } => "Wait before calling again.".into(),
+        UpstreamError::Overloaded { .. } => {
+            "Nothing was done; ask for less (a shorter date range) if it persists.".into()
+        }
         UpstreamError::Timeout { .. } => {
             "Try again later, or ask for less (a shorter date range).".into()
         }

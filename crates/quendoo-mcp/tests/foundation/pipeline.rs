@@ -172,3 +172,50 @@ async fn a_request_over_its_time_gets_504_in_our_words() {
         "{body}"
     );
 }
+
+/// JSON bodies past a bound of shape are refused before they become
+/// values, on every route; a large but ordinary one still works.
+#[tokio::test]
+async fn bodies_of_unbounded_shape_are_refused_before_parsing() {
+    let app = TestApp::spawn(TestDb::sqlite().await).await;
+    let hotel = app.hotel("Shapes").await;
+    let post = |path: &str, body: String| {
+        client()
+            .post(app.url(path))
+            .bearer_auth(&hotel.token)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", "2025-11-25")
+            .body(body)
+    };
+    let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    let zeros = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_bookings","arguments":{{"x":[{}]}}}}}}"#,
+        vec!["0"; 300_000].join(",")
+    );
+    for (path, body, words) in [
+        ("/mcp", deep.clone(), "nested more than 32"),
+        ("/mcp", zeros.clone(), "more than 2000 items"),
+        ("/mcp/tools/execute", zeros, "more than 2000 items"),
+        ("/messages/?session_id=task_x", deep, "nested more than 32"),
+    ] {
+        let reply = post(path, body).send().await.unwrap();
+        assert_eq!(reply.status(), 400, "{path}");
+        let detail: Value = reply.json().await.unwrap();
+        assert!(
+            detail["detail"].as_str().unwrap().contains(words),
+            "{path}: {detail}"
+        );
+    }
+    let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    assert_eq!(post("/mcp", huge).send().await.unwrap().status(), 413);
+
+    let from = chrono::Utc::now().date_naive() + chrono::Days::new(30);
+    let values: Vec<Value> = (0..1000)
+        .map(|i| json!({"date": (from + chrono::Days::new(i % 300)).to_string(), "room_id": 1, "avail": 1}))
+        .collect();
+    let update = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "update_availability", "arguments": {"values": values}}});
+    let reply = post("/mcp", update.to_string()).send().await.unwrap();
+    assert_eq!(reply.status(), 200);
+}

@@ -19,7 +19,7 @@ use std::{
 
 use axum::{
     Extension,
-    extract::ConnectInfo,
+    extract::{ConnectInfo, State},
     http::StatusCode,
     response::{
         IntoResponse, Response,
@@ -34,7 +34,7 @@ use super::{
     sessions::{Opened, Sessions},
     tenant::StreamOwner,
 };
-use crate::http::error::ApiError;
+use crate::http::{AppState, error::ApiError};
 
 /// When a client refused a stream should try again: streams close as their
 /// clients leave.
@@ -122,6 +122,7 @@ impl Streams {
 }
 
 pub(super) async fn open(
+    State(state): State<AppState>,
     Extension(streams): Extension<Streams>,
     Extension(sessions): Extension<Sessions>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -131,6 +132,7 @@ pub(super) async fn open(
     let slot = match streams.take_slot(peer.ip()) {
         Ok(slot) => slot,
         Err(Full::Server) => {
+            state.metrics.limit_hit("legacy_sse_streams", "count");
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Too many open /sse streams on this server; try again shortly.",
@@ -139,6 +141,9 @@ pub(super) async fn open(
             .into_response();
         }
         Err(Full::Address) => {
+            state
+                .metrics
+                .limit_hit("legacy_sse_streams_per_address", "count");
             return ApiError::too_many(
                 "Too many open /sse streams from this address (LEGACY_SSE_MAX_STREAMS_PER_ADDRESS); \
                  close some first.",

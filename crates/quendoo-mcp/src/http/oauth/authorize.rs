@@ -304,6 +304,7 @@ pub async fn sign_in(
     match too_many_failures(&state, &headers, &account, &address).await {
         Ok(false) => {}
         Ok(true) => {
+            state.metrics.limit_hit("oauth_sign_in_failures", "count");
             let mut page = sign_in_page(
                 &state,
                 &headers,

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# What the operations bounds cost and what they save, on this machine
+# (release build, loopback, SQLite). A measurement, never a test assertion.
+#  1. Peak RSS (VmHWM) of a fresh server under the bursts of issue 10:
+#     32 concurrent tools/call whose upstream answers are 40 MiB, then 7 MiB
+#     (with the answers-in-flight budget, and with it lifted), and 40
+#     concurrent 1 MB JSON bodies of zeros.
+#  2. The per-hotel limits' cost: wrk on tools/call get_rooms_details with
+#     the limits off, counted in the process, and counted in Redis; req/s
+#     and the server's CPU per request (from /proc).
+# Usage: crates/quendoo-mcp/bench/operations.sh  (needs wrk, curl, python3; Redis at 127.0.0.1:6379)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+(cd "$root" && cargo build --release --quiet -p quendoo-mcp -p quendoo-sim)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+cd "$work"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mcp() { "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" "$@"; }
+mcp tenant create --name "Bench Hotel" --id bench >/dev/null
+printf 'bench-key' | mcp api-key set --tenant bench --name QUENDOO_API_KEY
+token=$(mcp token --tenant bench --ttl 1h)
+
+server_pid=""
+start_server() { # upstream base URL, then extra env assignments
+  local base=$1; shift
+  port=$(free_port)
+  env RUST_LOG=error "$@" "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" serve \
+    --port "$port" --quendoo-base-url "$base" >>server.log 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "the server did not start"; cat server.log; exit 1
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+peak() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
+call() { # JSON-RPC body file: prints the HTTP status, and for a tool result ok or its error's kind
+  curl -s -o answer.$BASHPID -w '%{http_code}' "http://127.0.0.1:$port/mcp" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -H 'MCP-Protocol-Version: 2025-11-25' --data-binary "@$1"
+  python3 -c 'import json,sys
+try: r=json.load(open(sys.argv[1])).get("result",{})
+except Exception: r={}
+print("" if not r else " "+(r.get("structuredContent") or {}).get("error","error") if r.get("isError") else " ok")' "answer.$BASHPID"
+  rm -f "answer.$BASHPID"
+}
+together() { # count, command...: runs count copies at once and waits for them
+  local count=$1; shift
+  local pids=()
+  for _ in $(seq 1 "$count"); do "$@" & pids+=($!); done
+  wait "${pids[@]}"
+}
+echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_bookings","arguments":{}}}' >bookings.json
+
+echo "== 1. peak RSS under bursts (fresh server each time)"
+for size_mib in 40 7; do
+  up=$(free_port)
+  python3 "$root/crates/quendoo-mcp/bench/big_upstream.py" "$up" $((size_mib * 1024 * 1024)) &
+  upstream_pid=$!
+  sleep 0.5
+  for mode in defaults no-budget; do
+    if [ "$mode" = defaults ]; then extra=(TOOL_CALL_TIMEOUT=60s); else extra=(TOOL_CALL_TIMEOUT=60s QUENDOO_MAX_RESPONSE_BYTES=$((48 * 1024 * 1024)) QUENDOO_ANSWERS_IN_FLIGHT_BYTES=$((4096 * 1024 * 1024))); fi
+    start_server "http://127.0.0.1:$up/api/pms/v1" TENANT_CALLS_IN_FLIGHT=0 "${extra[@]}"
+    idle=$(peak)
+    together 32 call bookings.json >codes.txt
+    echo "32 calls, ${size_mib} MiB answers, $mode: peak RSS $(peak) (idle $idle); HTTP $(sort codes.txt | uniq -c | tr -s ' \n' ' ')"
+    stop_server
+  done
+  kill "$upstream_pid"; wait "$upstream_pid" 2>/dev/null || true
+done
+sim_port=$(free_port)
+taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" --api-key bench-key >sim.log 2>&1 &
+sleep 0.5
+python3 - <<'PY'
+zeros = ",".join(["0"] * 500_000)
+open("zeros.json", "w").write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_bookings","arguments":{"x":[' + zeros + ']}}}')
+PY
+start_server "http://127.0.0.1:$sim_port/api/pms/v1"
+idle=$(peak)
+together 40 call zeros.json >codes.txt
+echo "40 bodies of 1 MB zeros: peak RSS $(peak) (idle $idle); HTTP $(sort codes.txt | uniq -c | tr -s ' \n' ' ')"
+stop_server
+
+echo "== 2. the limits' cost (server on core 0; simulator and wrk on core 1; 10 s each)"
+cat >req.lua <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_rooms_details","arguments":{}}}'
+LUA
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+for mode in off local redis; do
+  case $mode in
+    off) extra=(TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0) ;;
+    local) extra=(TENANT_CALLS_PER_MINUTE=100000000 TENANT_CALLS_IN_FLIGHT=1000) ;;
+    redis) extra=(TENANT_CALLS_PER_MINUTE=100000000 TENANT_CALLS_IN_FLIGHT=1000 REDIS_URL=redis://127.0.0.1:6379) ;;
+  esac
+  start_server "http://127.0.0.1:$sim_port/api/pms/v1" "${extra[@]}"
+  taskset -cp 0 "$server_pid" >/dev/null
+  before=$(cpu_ticks)
+  out=$(taskset -c 1 wrk -t1 -c16 -d10s --latency -s req.lua "http://127.0.0.1:$port/mcp")
+  after=$(cpu_ticks)
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  hz=$(getconf CLK_TCK)
+  echo "limits $mode: $rps req/s, p99 $p99, server CPU $(python3 -c "print(round(($after - $before) / $hz / $requests * 1e6))") µs per call"
+  stop_server
+done
