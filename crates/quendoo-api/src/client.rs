@@ -77,8 +77,7 @@ impl QuendooClient {
     ) -> Result<Value> {
         let mut query = Query::with_key(key);
         query.lang(lang).push_opt("room_id", room_id);
-        self.pms_read(key, "Property/getRoomsDetails", &query)
-            .await
+        self.pms_read(key, "Property/getRoomsDetails", &query).await
     }
 
     /// `GET /Availability/getAvailability`: rooms left per room type per night.
@@ -101,8 +100,7 @@ impl QuendooClient {
     /// `GET /Booking/getBookings`: every booking of the property.
     pub async fn get_bookings(&self, key: &SecretString) -> Result<Value> {
         let query = Query::with_key(key);
-        self.pms_read(key, "Booking/getBookings", &query)
-            .await
+        self.pms_read(key, "Booking/getBookings", &query).await
     }
 
     /// `GET /Property/getBookingOffers`: priced offers for a guest enquiry.
@@ -202,7 +200,12 @@ impl QuendooClient {
             .await
     }
 
-    async fn pms_read(&self, key: &SecretString, name: &'static str, query: &Query) -> Result<Value> {
+    async fn pms_read(
+        &self,
+        key: &SecretString,
+        name: &'static str,
+        query: &Query,
+    ) -> Result<Value> {
         let url = query.apply(endpoint(&self.inner.pms, name));
         self.inner
             .transport
@@ -218,7 +221,12 @@ impl QuendooClient {
             .await
     }
 
-    async fn pms_write(&self, key: &SecretString, name: &'static str, body: Value) -> Result<Value> {
+    async fn pms_write(
+        &self,
+        key: &SecretString,
+        name: &'static str,
+        body: Value,
+    ) -> Result<Value> {
         let url = Query::with_key(key).apply(endpoint(&self.inner.pms, name));
         self.inner
             .transport

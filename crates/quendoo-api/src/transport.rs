@@ -105,17 +105,18 @@ impl Transport {
             .with_max_delay(RETRY_MAX_DELAY)
             .with_jitter()
             .with_max_times(self.max_retries as usize);
-        let (_, body, _budget) = (|| self.attempt(&call, attempts.fetch_add(1, Ordering::Relaxed) + 1))
-            .retry(backoff)
-            .when(|err| self.retryable(err))
-            .adjust(|err, next| match err {
-                Error::RateLimited {
-                    retry_after: Some(after),
-                    ..
-                } => next.map(|_| *after),
-                _ => next,
-            })
-            .await?;
+        let (_, body, _budget) =
+            (|| self.attempt(&call, attempts.fetch_add(1, Ordering::Relaxed) + 1))
+                .retry(backoff)
+                .when(|err| self.retryable(err))
+                .adjust(|err, next| match err {
+                    Error::RateLimited {
+                        retry_after: Some(after),
+                        ..
+                    } => next.map(|_| *after),
+                    _ => next,
+                })
+                .await?;
         match serde_json::from_slice(&body) {
             Ok(Value::Object(mut envelope)) => envelope.remove("data").ok_or(Error::NotJson {
                 service: call.service,

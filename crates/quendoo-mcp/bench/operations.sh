@@ -5,7 +5,7 @@
 #     32 concurrent tools/call whose upstream answers are 40 MiB, then 7 MiB
 #     (with the answers-in-flight budget, and with it lifted), and 40
 #     concurrent 1 MB JSON bodies of zeros.
-#  2. The per-hotel limits' cost: wrk on tools/call get_rooms_details with
+#  2. The per-hotel limits' cost: wrk on tools/call get_property_settings (names=property) with
 #     the limits off, counted in the process, and counted in Redis; req/s
 #     and the server's CPU per request (from /proc).
 # Usage: crates/quendoo-mcp/bench/operations.sh  (needs wrk, curl, python3; Redis at 127.0.0.1:6379)
@@ -26,7 +26,7 @@ server_pid=""
 start_server() { # upstream base URL, then extra env assignments
   local base=$1; shift
   port=$(free_port)
-  env RUST_LOG=error "$@" "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" serve \
+  ${pin:-} env RUST_LOG=error "$@" "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" serve \
     --port "$port" --quendoo-base-url "$base" >>server.log 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return; sleep 0.1; done
@@ -34,16 +34,19 @@ start_server() { # upstream base URL, then extra env assignments
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 peak() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
-call() { # JSON-RPC body file: prints the HTTP status, and for a tool result ok or its error's kind
-  curl -s -o answer.$BASHPID -w '%{http_code}' "http://127.0.0.1:$port/mcp" -H "Authorization: Bearer $token" \
+call() { # JSON-RPC body file: one line, the HTTP status and, for a tool result, ok or its error's kind
+  local code answer="answer.$BASHPID"
+  code=$(curl -s -o "$answer" -w '%{http_code}' "http://127.0.0.1:$port/mcp" -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
-    -H 'MCP-Protocol-Version: 2025-11-25' --data-binary "@$1"
+    -H 'MCP-Protocol-Version: 2025-11-25' --data-binary "@$1")
   python3 -c 'import json,sys
-try: r=json.load(open(sys.argv[1])).get("result",{})
+try: r=json.load(open(sys.argv[2])).get("result",{})
 except Exception: r={}
-print("" if not r else " "+(r.get("structuredContent") or {}).get("error","error") if r.get("isError") else " ok")' "answer.$BASHPID"
-  rm -f "answer.$BASHPID"
+kind="" if not r else (r.get("structuredContent") or {}).get("error","error") if r.get("isError") else "ok"
+print(("HTTP "+sys.argv[1]+" "+kind).strip())' "$code" "$answer"
+  rm -f "$answer"
 }
+tally() { sort "$1" | uniq -c | awk '{n=$1; $1=""; printf "%s%d x%s", sep, n, $0; sep=", "}'; }
 together() { # count, command...: runs count copies at once and waits for them
   local count=$1; shift
   local pids=()
@@ -63,7 +66,7 @@ for size_mib in 40 7; do
     start_server "http://127.0.0.1:$up/api/pms/v1" TENANT_CALLS_IN_FLIGHT=0 "${extra[@]}"
     idle=$(peak)
     together 32 call bookings.json >codes.txt
-    echo "32 calls, ${size_mib} MiB answers, $mode: peak RSS $(peak) (idle $idle); HTTP $(sort codes.txt | uniq -c | tr -s ' \n' ' ')"
+    echo "32 calls, ${size_mib} MiB answers, $mode: peak RSS $(peak) (idle $idle); $(tally codes.txt)"
     stop_server
   done
   kill "$upstream_pid"; wait "$upstream_pid" 2>/dev/null || true
@@ -78,7 +81,7 @@ PY
 start_server "http://127.0.0.1:$sim_port/api/pms/v1"
 idle=$(peak)
 together 40 call zeros.json >codes.txt
-echo "40 bodies of 1 MB zeros: peak RSS $(peak) (idle $idle); HTTP $(sort codes.txt | uniq -c | tr -s ' \n' ' ')"
+echo "40 bodies of 1 MB zeros: peak RSS $(peak) (idle $idle); $(tally codes.txt)"
 stop_server
 
 echo "== 2. the limits' cost (server on core 0; simulator and wrk on core 1; 10 s each)"
@@ -88,7 +91,7 @@ wrk.headers["Authorization"] = "Bearer $token"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
-wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_rooms_details","arguments":{}}}'
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_property_settings","arguments":{"names":"property"}}}'
 LUA
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 for mode in off local redis; do
@@ -97,8 +100,7 @@ for mode in off local redis; do
     local) extra=(TENANT_CALLS_PER_MINUTE=100000000 TENANT_CALLS_IN_FLIGHT=1000) ;;
     redis) extra=(TENANT_CALLS_PER_MINUTE=100000000 TENANT_CALLS_IN_FLIGHT=1000 REDIS_URL=redis://127.0.0.1:6379) ;;
   esac
-  start_server "http://127.0.0.1:$sim_port/api/pms/v1" "${extra[@]}"
-  taskset -cp 0 "$server_pid" >/dev/null
+  pin="taskset -c 0" start_server "http://127.0.0.1:$sim_port/api/pms/v1" "${extra[@]}"
   before=$(cpu_ticks)
   out=$(taskset -c 1 wrk -t1 -c16 -d10s --latency -s req.lua "http://127.0.0.1:$port/mcp")
   after=$(cpu_ticks)

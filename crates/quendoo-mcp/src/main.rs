@@ -11,7 +11,7 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return cli::report_usage_error(err),
     };
-    telemetry::init(
+    let _telemetry = telemetry::init(
         cli.global.log_format,
         cli.global.log_filter.as_deref(),
         cli.command.default_log_filter(),

@@ -287,7 +287,10 @@ async fn slow_upstream(
                 let mut request = [0u8; 4096];
                 let _ = socket.read(&mut request).await;
                 let body = format!("{{\"data\":\"{}\"}}", "x".repeat(length - 11));
-                let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
                 socket.write_all(head.as_bytes()).await.unwrap();
                 let _ = headers_sent.send(()).await;
                 release.notified().await;
@@ -331,7 +334,12 @@ async fn answers_beyond_the_budget_in_flight_are_refused() {
         .unwrap()
         .expect_err("over the budget");
     assert!(
-        matches!(refused, Error::Overloaded { service: Service::Pms }),
+        matches!(
+            refused,
+            Error::Overloaded {
+                service: Service::Pms
+            }
+        ),
         "{refused:?}"
     );
     release.notify_waiters();

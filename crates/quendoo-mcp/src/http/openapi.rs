@@ -139,6 +139,48 @@ const OPERATIONS: &[Operation] = &[
         Access::Admin,
         &[("email", "string", true), ("tenant_id", "string", true)],
     ),
+    op(
+        "post",
+        "/admin/users/{id}/password",
+        "Set a user's OAuth sign-in password (at least 12 characters)",
+        Access::Admin,
+        &[("password", "string", true)],
+    ),
+    op(
+        "put",
+        "/admin/users/{id}/disabled",
+        "Disable or enable a user's sign-in",
+        Access::Admin,
+        &[("disabled", "boolean", true)],
+    ),
+    op(
+        "get",
+        "/admin/oauth/clients",
+        "List OAuth clients",
+        Access::Admin,
+        &[],
+    ),
+    op(
+        "get",
+        "/admin/oauth/grants",
+        "List active OAuth grants (?tenant_id= for one tenant)",
+        Access::Admin,
+        &[],
+    ),
+    op(
+        "delete",
+        "/admin/oauth/grants/{id}",
+        "Revoke a grant and every token issued under it",
+        Access::Admin,
+        &[],
+    ),
+    op(
+        "get",
+        "/admin/audit",
+        "The tenant's audit trail, newest first (?since=&until=&tool=&outcome=&limit=&cursor=)",
+        Access::Tenant,
+        &[],
+    ),
     op("get", PATH, "This document", Access::Public, &[]),
 ];
 
