@@ -313,18 +313,7 @@ mod limits {
                 let body = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {
                     "name": "send_quendoo_email",
                     "arguments": {"to": "guest@example.com", "subject": "s", "message": "m"}}});
-                let answer: serde_json::Value = reqwest::Client::new()
-                    .post(format!("http://{addr}/mcp"))
-                    .bearer_auth(token)
-                    .header("Accept", "application/json, text/event-stream")
-                    .header("MCP-Protocol-Version", "2025-11-25")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let answer = crate::post_rpc(addr, &token, &body).await;
                 answer["result"]["isError"] == json!(false)
             }
         });

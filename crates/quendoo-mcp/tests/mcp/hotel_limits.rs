@@ -15,18 +15,7 @@ use crate::support::{TestDb, redis_url};
 async fn get_bookings(addr: SocketAddr, token: &str) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "get_bookings", "arguments": {"limit": 1}}});
-    let answer: Value = reqwest::Client::new()
-        .post(format!("http://{addr}/mcp"))
-        .bearer_auth(token)
-        .header("Accept", "application/json, text/event-stream")
-        .header("MCP-Protocol-Version", "2025-11-25")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = crate::post_rpc(addr, token, &body).await;
     answer["result"].clone()
 }
 

@@ -51,6 +51,23 @@ pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResu
 }
 
 /// The structured result of a successful call.
+/// One JSON-RPC `body` posted to `/mcp` at `addr` with `token`, without
+/// a session (as a stateless client sends it): the whole answer.
+pub async fn post_rpc(addr: std::net::SocketAddr, token: &str, body: &Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("http://{addr}/mcp"))
+        .bearer_auth(token)
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub fn ok(result: CallToolResult) -> Value {
     assert_ne!(
         result.is_error,
