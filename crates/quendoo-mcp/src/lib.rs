@@ -13,6 +13,7 @@ pub mod executor;
 pub mod http;
 pub mod limits;
 pub mod metrics;
+pub mod policy;
 pub mod protocol;
 pub mod retention;
 pub mod secrets;

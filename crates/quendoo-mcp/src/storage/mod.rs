@@ -8,6 +8,7 @@ mod connections;
 mod error;
 mod oauth;
 mod people_calls;
+mod policies;
 mod row;
 mod sse_sessions;
 mod tenants;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Hints, Spec, ToolDef, ToolError, define, property::WriteOutcome};
-use crate::domain::KeyName;
+use crate::{domain::KeyName, policy::Toolset};
 
 /// Longer ranges are slow upstream (tens of seconds) and too much to read.
 const MAX_RANGE_DAYS: i64 = 366;
@@ -63,6 +63,7 @@ pub fn get_availability() -> ToolDef {
                 get_booking_offers. Ranges of up to 366 nights; long ranges are slow, so ask \
                 for the nights you need.",
             hints: Hints::READ,
+            toolset: Toolset::Availability,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: AvailabilityArgs| async move {
@@ -174,6 +175,7 @@ pub fn update_availability() -> ToolDef {
                 and read get_availability first to confirm the room ids and current values. \
                 Setting the same values again changes nothing further.",
             hints: Hints::write(true, true),
+            toolset: Toolset::Availability,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: UpdateArgs| async move {

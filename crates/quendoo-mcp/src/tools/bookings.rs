@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Hints, Spec, ToolDef, ToolError, define, property::WriteOutcome};
-use crate::domain::KeyName;
+use crate::{domain::KeyName, policy::Toolset};
 
 const DEFAULT_LIMIT: usize = 50;
 
@@ -60,6 +60,7 @@ pub fn get_bookings() -> ToolDef {
                 the next page. Use it to look up a guest's booking, list arrivals, or find the \
                 revision_id and booking_item_id that ack_booking and post_room_assignment need.",
             hints: Hints::READ,
+            toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: BookingsArgs| async move {
@@ -173,6 +174,7 @@ pub fn ack_booking() -> ToolDef {
                 revision_id and booking_item_id from get_bookings. Acknowledging the same \
                 revision again changes nothing.",
             hints: Hints::write(false, true),
+            toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: AckBooking| async move {
@@ -195,6 +197,7 @@ pub fn post_room_assignment() -> ToolDef {
                 earlier assignment of those items. Take booking_item_id from get_bookings. \
                 Only assign rooms the hotel named.",
             hints: Hints::write(true, true),
+            toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: RoomAssignment| async move {

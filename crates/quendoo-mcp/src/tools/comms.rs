@@ -4,7 +4,7 @@
 use quendoo_api::{Email, VoiceCall};
 
 use super::{Hints, Spec, ToolDef, define, property::WriteOutcome};
-use crate::domain::KeyName;
+use crate::{domain::KeyName, policy::Toolset};
 
 pub fn send_quendoo_email() -> ToolDef {
     define(
@@ -17,6 +17,7 @@ pub fn send_quendoo_email() -> ToolDef {
                 when `message` is HTML. Needs the hotel's EMAIL_API_KEY; a hotel may send only \
                 so many per hour (the server's COMMS_HOURLY_LIMIT).",
             hints: Hints::write(false, false).reaching_people(),
+            toolset: Toolset::Comms,
             credential: KeyName::EmailApiKey,
         },
         |context, args: Email| async move {
@@ -40,6 +41,7 @@ pub fn make_call() -> ToolDef {
                 the hotel's QUENDOO_AUTOMATION_BEARER; a hotel may place only so many per hour \
                 (the server's COMMS_HOURLY_LIMIT).",
             hints: Hints::write(false, false).reaching_people(),
+            toolset: Toolset::Comms,
             credential: KeyName::QuendooAutomationBearer,
         },
         |context, args: VoiceCall| async move {

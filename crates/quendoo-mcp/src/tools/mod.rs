@@ -21,7 +21,7 @@ use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::domain::KeyName;
+use crate::{domain::KeyName, policy::Toolset};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
 pub use error::{ToolError, whole_seconds};
@@ -68,6 +68,7 @@ struct Spec {
     title: &'static str,
     description: &'static str,
     hints: Hints,
+    toolset: Toolset,
     credential: KeyName,
 }
 
@@ -80,6 +81,8 @@ pub struct ToolDef {
     pub title: &'static str,
     pub description: &'static str,
     pub hints: Hints,
+    /// The group a hotel's policy switches it on and off with.
+    pub toolset: Toolset,
     /// The tenant secret the handler works with.
     pub credential: KeyName,
     pub input_schema: Arc<JsonObject>,
@@ -153,6 +156,7 @@ where
         title: spec.title,
         description: spec.description,
         hints: spec.hints,
+        toolset: spec.toolset,
         credential: spec.credential,
         input_schema,
         output_schema: schema_for::<O>(),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Hints, Spec, ToolDef, define, property::Language, schema};
-use crate::domain::KeyName;
+use crate::{domain::KeyName, policy::Toolset};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +57,7 @@ pub fn get_booking_offers() -> ToolDef {
                 free on every night are offered. For bare room counts without prices use \
                 get_availability.",
             hints: Hints::READ,
+            toolset: Toolset::Offers,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: OffersArgs| async move {

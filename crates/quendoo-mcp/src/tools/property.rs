@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Hints, Spec, ToolDef, define, schema};
-use crate::domain::KeyName;
+use crate::{domain::KeyName, policy::Toolset};
 
 /// A language code for names and descriptions, such as `en`, `bg`, `de`, `ru`.
 pub type Language = String;
@@ -46,6 +46,7 @@ pub fn get_property_settings() -> ToolDef {
                 rarely changes. For the details of room types (size, beds, photos) use \
                 get_rooms_details instead.",
             hints: Hints::READ,
+            toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: SettingsArgs| async move {
@@ -87,6 +88,7 @@ pub fn get_rooms_details() -> ToolDef {
                 nothing about free rooms or prices: use get_availability for what is free and \
                 get_booking_offers for priced offers.",
             hints: Hints::READ,
+            toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: RoomsArgs| async move {
@@ -140,6 +142,7 @@ pub fn post_external_property_data() -> ToolDef {
                 channel. A write: only use it when the hotel asks to connect or correct a \
                 channel mapping, with the exact ids they gave.",
             hints: Hints::write(true, true),
+            toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: ExternalDataArgs| async move {
