@@ -14,9 +14,10 @@ use url::Url;
 
 use crate::auth::Authenticator;
 use crate::config::{MIN_ADMIN_TOKEN_BYTES, ServeArgs, Settings};
+use crate::confirmation::Confirmations;
 use crate::demo::Demo;
 use crate::domain::TenantId;
-use crate::executor::{Executor, UpstreamObserver};
+use crate::executor::{CallSettings, Executor, UpstreamObserver};
 use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
 use crate::http::oauth::clients::Clients;
@@ -128,8 +129,14 @@ impl Application {
                 client,
                 secrets.clone(),
                 store.clone(),
-                serve.comms_hourly_limit,
-                serve.tool_call_timeout,
+                CallSettings {
+                    people_hourly_limit: serve.comms_hourly_limit,
+                    deadline: serve.tool_call_timeout,
+                    confirmations: Confirmations::new(
+                        jwt.confirmation_key(),
+                        serve.confirmation_ttl,
+                    ),
+                },
                 limits.tenant_calls.clone(),
                 metrics.clone(),
             )),

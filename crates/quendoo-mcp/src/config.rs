@@ -180,6 +180,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TOOL_CALL_TIMEOUT", default_value = "25s", value_parser = parse_duration)]
     pub tool_call_timeout: Duration,
 
+    /// How long a write's confirmation code stays good, e.g. `5m`: the time a
+    /// person has to read the preview and say yes.
+    #[arg(long, env = "CONFIRMATION_TTL", default_value = "5m", value_parser = parse_duration)]
+    pub confirmation_ttl: Duration,
+
     /// Longest a request may take before it is stopped with 504, e.g. `120s`
     /// (an `/sse` stream counts only until it opens).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
@@ -304,6 +309,7 @@ impl Default for ServeArgs {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             audit_retention: Duration::from_secs(90 * 24 * 3600),
             tool_call_timeout: Duration::from_secs(25),
+            confirmation_ttl: Duration::from_secs(5 * 60),
             request_timeout: Duration::from_secs(120),
             public_url: None,
             allowed_hosts: Vec::new(),

@@ -1,6 +1,8 @@
 //! The one place a tool call runs, whichever transport it came by: look the
-//! tool up, check the arguments against its schema, fetch the caller's
-//! credential for it, run it, and leave a trace in the log and the audit
+//! tool up, hold it against the hotel's policy and the connection's
+//! narrowing, check the arguments against its schema, fetch the caller's
+//! credential for it, preview a write that needs a person's yes (or check
+//! the yes it carries), run it, and leave a trace in the log and the audit
 //! trail (never the arguments themselves: they hold guests' data).
 
 use std::{
@@ -16,12 +18,17 @@ use sha2::{Digest, Sha256};
 use crate::{
     audit::AuditTrail,
     auth::Scopes,
+    confirmation::Confirmations,
     domain::{TenantId, UserId},
     limits::Limiter,
     metrics::Metrics,
+    policy::{HotelPolicy, Narrowing},
     secrets::SecretStore,
     storage::{AuditEntry, Reservation, Store},
-    tools::{Catalogue, PmsCaches, ToolContext, ToolDef, ToolError},
+    tools::{
+        CONFIRMATION_ARGUMENT, Catalogue, PmsCaches, Preview, ToolContext, ToolDef, ToolError,
+        WriteAnswer,
+    },
 };
 
 /// Who a call is made for, as verified by the transport (a token, a
@@ -33,8 +40,60 @@ pub struct Caller {
     /// What the credential allows: all, for the dashboard's tokens and hotel
     /// keys; what was granted, for an OAuth access token.
     pub scopes: Scopes,
+    /// What the connection asked to be narrowed to (its headers).
+    pub narrowing: Narrowing,
     /// Which way the call came, as the transport sets it (for the audit trail).
     pub origin: Origin,
+}
+
+/// What a tool call came to.
+#[derive(Debug)]
+pub enum Answer {
+    /// The tool ran: its structured result.
+    Done(Value),
+    /// A write waits for a person's yes; nothing was done.
+    Pending {
+        preview: Preview,
+        /// The confirmation code.
+        code: String,
+        expires_in: Duration,
+    },
+    /// The person said no; nothing was done.
+    Declined,
+}
+
+impl Answer {
+    /// The structured result every transport sends for `tool`.
+    pub fn into_structured(self, tool: &str) -> Value {
+        let answer = match self {
+            Answer::Done(value) => return value,
+            Answer::Pending {
+                preview,
+                code,
+                expires_in,
+            } => WriteAnswer::awaiting(tool, preview, code, expires_in),
+            Answer::Declined => WriteAnswer::declined(tool),
+        };
+        serde_json::to_value(answer).unwrap_or_default()
+    }
+
+    fn outcome(&self) -> &'static str {
+        match self {
+            Answer::Done(_) => "ok",
+            Answer::Pending { .. } => "confirmation_required",
+            Answer::Declined => "declined",
+        }
+    }
+}
+
+/// Whether a person has been asked about a write, by elicitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// Not by this call: a write that needs a yes is previewed, unless its
+    /// arguments carry a `confirmation` code.
+    Unasked,
+    /// The person answered the question about the preview whose code is `code`.
+    Answered { code: String, accepted: bool },
 }
 
 /// A transport that runs tool calls.
@@ -111,6 +170,15 @@ impl Observer for UpstreamObserver {
     }
 }
 
+/// How calls are bounded and confirmed, from the server's settings.
+pub struct CallSettings {
+    /// Uses per hour and hotel of each tool that reaches people.
+    pub people_hourly_limit: u32,
+    /// The most one call may take, retries included.
+    pub deadline: Duration,
+    pub confirmations: Confirmations,
+}
+
 #[derive(Clone)]
 pub struct Executor {
     inner: Arc<Inner>,
@@ -127,6 +195,7 @@ struct Inner {
     people_hourly_limit: u32,
     /// The most one call may take, retries included.
     deadline: Duration,
+    confirmations: Confirmations,
     /// Each hotel's rate and calls in flight.
     limits: Limiter,
     metrics: Metrics,
@@ -137,11 +206,15 @@ impl Executor {
         client: QuendooClient,
         secrets: SecretStore,
         store: Store,
-        people_hourly_limit: u32,
-        deadline: Duration,
+        settings: CallSettings,
         limits: Limiter,
         metrics: Metrics,
     ) -> Self {
+        let CallSettings {
+            people_hourly_limit,
+            deadline,
+            confirmations,
+        } = settings;
         Self {
             inner: Arc::new(Inner {
                 catalogue: Catalogue::new(),
@@ -152,6 +225,7 @@ impl Executor {
                 caches: PmsCaches::new(),
                 people_hourly_limit,
                 deadline,
+                confirmations,
                 limits,
                 metrics,
             }),
@@ -172,43 +246,75 @@ impl Executor {
         &self.inner.client
     }
 
-    /// Runs `name` for `caller`; `arguments` is the JSON object the client sent.
+    /// The hotel's policy, as its operator set it.
+    pub async fn policy(&self, tenant: &TenantId) -> Result<HotelPolicy, ToolError> {
+        self.inner
+            .store
+            .hotel_policy(tenant)
+            .await
+            .map_err(|error| ToolError::Internal(error.into()))
+    }
+
+    /// Runs `name` for `caller`; `arguments` is the JSON object the client
+    /// sent (for a write, it may carry a `confirmation` code).
     pub async fn execute(
         &self,
         caller: &Caller,
         name: &str,
         arguments: Value,
-    ) -> Result<Value, ToolError> {
+        approval: Approval,
+    ) -> Result<Answer, ToolError> {
         let Some(tool) = self.catalogue().get(name) else {
             return Err(ToolError::UnknownTool(name.chars().take(64).collect()));
         };
         let started = Instant::now();
+        let (mut arguments, approval) = take_confirmation(tool, arguments, approval);
+        // Checked before anything is counted: a call that cannot run costs
+        // the hotel nothing. The digest is of the checked arguments, so a
+        // `null` sent for an optional one does not change it.
+        let checked = match self.policy(&caller.tenant).await {
+            Ok(policy) => match policy.denies(caller.narrowing, tool.traits()) {
+                Some(denied) => Err(ToolError::NotAllowed {
+                    tool: tool.name,
+                    denied,
+                }),
+                None => tool.validate(&mut arguments).map(|()| policy),
+            },
+            Err(error) => Err(error),
+        };
         let args_digest = digest(&arguments);
-        let (outcome, upstream_status) = match self.inner.limits.admit(caller.tenant.as_str()).await
-        {
-            // Held until the call ends, whichever way.
-            Ok(_permit) => {
-                let within_deadline = async {
-                    let outcome = tokio::time::timeout(
-                        self.inner.deadline,
-                        self.run(caller, tool, arguments),
-                    )
-                    .await
-                    .unwrap_or(Err(ToolError::DeadlineExceeded {
-                        after: self.inner.deadline,
-                        changes_things: !tool.hints.read_only,
-                    }));
-                    (outcome, UPSTREAM_STATUS.with(Cell::get))
-                };
-                UPSTREAM_STATUS
-                    .scope(Cell::new(None), within_deadline)
-                    .await
-            }
-            Err(refusal) => (Err(ToolError::Busy(refusal)), None),
+        let (outcome, upstream_status) = match checked {
+            Err(error) => (Err(error), None),
+            Ok(policy) => match self.inner.limits.admit(caller.tenant.as_str()).await {
+                // Held until the call ends, whichever way.
+                Ok(_permit) => {
+                    let call = Call {
+                        caller,
+                        tool,
+                        arguments,
+                        args_digest: &args_digest,
+                        confirm: policy.confirms(tool.traits()),
+                        approval,
+                    };
+                    let within_deadline = async {
+                        let outcome = tokio::time::timeout(self.inner.deadline, self.run(call))
+                            .await
+                            .unwrap_or(Err(ToolError::DeadlineExceeded {
+                                after: self.inner.deadline,
+                                changes_things: !tool.hints.read_only,
+                            }));
+                        (outcome, UPSTREAM_STATUS.with(Cell::get))
+                    };
+                    UPSTREAM_STATUS
+                        .scope(Cell::new(None), within_deadline)
+                        .await
+                }
+                Err(refusal) => (Err(ToolError::Busy(refusal)), None),
+            },
         };
         let duration = started.elapsed();
         let result = match &outcome {
-            Ok(_) => "ok",
+            Ok(answer) => answer.outcome(),
             Err(error) => error.kind(),
         };
         self.inner.metrics.tool_call(tool.name, result, duration);
@@ -241,18 +347,64 @@ impl Executor {
         outcome
     }
 
-    async fn run(
+    /// Runs a read-only tool: its structured result.
+    pub async fn read(
         &self,
         caller: &Caller,
-        tool: &ToolDef,
-        mut arguments: Value,
+        name: &str,
+        arguments: Value,
     ) -> Result<Value, ToolError> {
-        tool.validate(&mut arguments)?;
-        let reservation = if tool.hints.open_world {
-            Some(self.reserve_people_call(caller, tool).await?)
-        } else {
-            None
-        };
+        self.execute(caller, name, arguments, Approval::Unasked)
+            .await
+            .map(|answer| answer.into_structured(name))
+    }
+
+    async fn run(&self, call: Call<'_>) -> Result<Answer, ToolError> {
+        let Call {
+            caller,
+            tool,
+            arguments,
+            args_digest,
+            confirm,
+            approval,
+        } = call;
+        let context = self.context(caller, tool).await?;
+        if confirm {
+            let confirmations = &self.inner.confirmations;
+            let holds =
+                |code: &str| confirmations.holds(code, &caller.tenant, tool.name, args_digest);
+            match approval {
+                Approval::Unasked => {
+                    let Some(preview) = tool.preview(context, arguments).await else {
+                        return Err(ToolError::Internal(anyhow::anyhow!(
+                            "{} needs a confirmation but has no preview",
+                            tool.name
+                        )));
+                    };
+                    return Ok(Answer::Pending {
+                        preview: preview?,
+                        code: confirmations.issue(&caller.tenant, tool.name, args_digest),
+                        expires_in: confirmations.ttl(),
+                    });
+                }
+                Approval::Answered { code, .. } if !holds(&code) => {
+                    return Err(ToolError::BadConfirmation);
+                }
+                Approval::Answered {
+                    accepted: false, ..
+                } => return Ok(Answer::Declined),
+                Approval::Answered { accepted: true, .. } => {}
+            }
+        }
+        if tool.hints.open_world {
+            self.reserve_people_call(caller, tool).await?;
+        }
+        tool.run(context, arguments).await.map(Answer::Done)
+    }
+
+    /// What the tool works with: the caller's credential for it, and the
+    /// shared client and caches.
+    async fn context(&self, caller: &Caller, tool: &ToolDef) -> Result<ToolContext, ToolError> {
         let credential = self
             .inner
             .secrets
@@ -264,32 +416,19 @@ impl Executor {
                 }
                 other => ToolError::Internal(other.into()),
             })?
-            .ok_or(ToolError::MissingCredential(tool.credential));
-        let credential = match credential {
-            Ok(credential) => credential,
-            Err(error) => {
-                // Nothing was sent: the reservation goes back.
-                if let Some(id) = reservation
-                    && let Err(release) = self.inner.store.release_people_call(id).await
-                {
-                    tracing::warn!(error = %release, "could not release a reservation");
-                }
-                return Err(error);
-            }
-        };
-        let context = ToolContext::new(
+            .ok_or(ToolError::MissingCredential(tool.credential))?;
+        Ok(ToolContext::new(
             self.inner.client.clone(),
             credential,
             self.inner.caches.clone(),
             &caller.tenant,
-        );
-        tool.run(context, arguments).await
+        ))
     }
 
     /// E-mails and calls reach real people: a hotel gets at most so many an
     /// hour. Each use is reserved before the send, atomically on the shared
     /// database, so a burst (on any replicas) sends no more than the cap.
-    async fn reserve_people_call(&self, caller: &Caller, tool: &ToolDef) -> Result<i64, ToolError> {
+    async fn reserve_people_call(&self, caller: &Caller, tool: &ToolDef) -> Result<(), ToolError> {
         let limit = self.inner.people_hourly_limit;
         let reservation = self
             .inner
@@ -298,7 +437,7 @@ impl Executor {
             .await
             .map_err(|error| ToolError::Internal(error.into()))?;
         match reservation {
-            Reservation::Made(id) => Ok(id),
+            Reservation::Made(_) => Ok(()),
             Reservation::Full { retry_after } => {
                 self.inner.metrics.limit_hit("comms_hourly", "count");
                 Err(ToolError::LimitReached {
@@ -309,6 +448,45 @@ impl Executor {
             }
         }
     }
+}
+
+/// One admitted call, as `Executor::run` takes it.
+struct Call<'a> {
+    caller: &'a Caller,
+    tool: &'a ToolDef,
+    arguments: Value,
+    args_digest: &'a str,
+    /// The hotel's policy wants a person's yes first.
+    confirm: bool,
+    approval: Approval,
+}
+
+/// A write's `confirmation` argument, taken out of its arguments: a code in
+/// the arguments stands for a yes (the person was asked by the client, on
+/// the preview that code came with). Another tool's arguments stay as they
+/// are, where an unknown `confirmation` is refused like any unknown field.
+fn take_confirmation(tool: &ToolDef, arguments: Value, approval: Approval) -> (Value, Approval) {
+    let Value::Object(mut fields) = arguments else {
+        return (arguments, approval);
+    };
+    if !tool.is_confirmable() || !fields.contains_key(CONFIRMATION_ARGUMENT) {
+        return (Value::Object(fields), approval);
+    }
+    let code = fields.remove(CONFIRMATION_ARGUMENT);
+    let approval = match (approval, code) {
+        (Approval::Unasked, Some(Value::String(code))) => Approval::Answered {
+            code,
+            accepted: true,
+        },
+        // A null is "not given", as for every optional argument.
+        (approval, Some(Value::Null) | None) => approval,
+        (Approval::Unasked, Some(_)) => Approval::Answered {
+            code: String::new(),
+            accepted: true,
+        },
+        (answered, _) => answered,
+    };
+    (Value::Object(fields), approval)
 }
 
 /// SHA-256 of the arguments' canonical JSON (object keys sorted): lets an

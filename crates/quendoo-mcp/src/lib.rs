@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod confirmation;
 pub mod crypto;
 pub mod demo;
 pub mod dev_secrets;

@@ -9,6 +9,7 @@ use super::{Scopes, jwt::JwtKeys};
 use crate::{
     domain::{TenantId, UserId},
     executor::{Caller, Origin},
+    policy::Narrowing,
     storage::{StorageError, Store},
 };
 
@@ -53,6 +54,7 @@ impl Authenticator {
                 tenant: tenant.clone(),
                 user: None,
                 scopes: Scopes::ALL,
+                narrowing: Narrowing::NONE,
                 origin: Origin::default(),
             });
         }
@@ -94,6 +96,7 @@ impl Authenticator {
             tenant,
             user,
             scopes: Scopes::ALL,
+            narrowing: Narrowing::NONE,
             origin: Origin::default(),
         })
     }
@@ -134,6 +137,7 @@ impl Authenticator {
             tenant: grant.tenant_id,
             user: Some(grant.user_id),
             scopes,
+            narrowing: Narrowing::NONE,
             origin: Origin::default(),
         })
     }

@@ -92,6 +92,7 @@ pub struct JwtKeys {
     audience: Option<String>,
     access_tokens: AccessTokenKeys,
     form_key: [u8; 32],
+    confirmation_key: [u8; 32],
 }
 
 impl JwtKeys {
@@ -124,6 +125,7 @@ impl JwtKeys {
             audience,
             access_tokens: AccessTokenKeys::new(bytes),
             form_key: derive_key(bytes, "quendoo-mcp oauth forms v1"),
+            confirmation_key: derive_key(bytes, "quendoo-mcp write confirmations v1"),
         }
     }
 
@@ -135,6 +137,11 @@ impl JwtKeys {
     /// The key that seals the sign-in and consent forms' state.
     pub fn form_key(&self) -> &[u8; 32] {
         &self.form_key
+    }
+
+    /// The key that seals the confirmation codes of writes.
+    pub fn confirmation_key(&self) -> [u8; 32] {
+        self.confirmation_key
     }
 
     /// The required issuer, when one is configured.

@@ -19,7 +19,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-use super::{AppState, bearer, error::ApiError, pipeline::record_tenant};
+use super::{AppState, bearer, error::ApiError, narrowing, pipeline::record_tenant};
 use crate::{
     auth::{AuthFailure, bearer_token},
     executor::Caller,
@@ -46,11 +46,15 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(caller.clone());
         }
         let audience = bearer::audience(state, &parts.headers);
-        let caller = state
+        let mut caller = state
             .auth
             .authenticate_mcp(&parts.headers, &audience)
             .await
             .map_err(|failure| refuse(state, &parts.headers, &failure))?;
+        caller.narrowing = narrowing::from_headers(&parts.headers).map_err(|error| Refused {
+            response: error.into_response(),
+            unknown_tenant: false,
+        })?;
         record_tenant(&caller.tenant);
         // Kept for whatever runs after (the MCP SDK reads it from there).
         parts.extensions.insert(caller.clone());

@@ -91,6 +91,8 @@ impl From<ToolError> for ApiError {
             ToolError::InvalidArguments(_) | ToolError::MissingCredential(_) => {
                 StatusCode::BAD_REQUEST
             }
+            ToolError::NotAllowed { .. } => StatusCode::FORBIDDEN,
+            ToolError::BadConfirmation => StatusCode::CONFLICT,
             ToolError::LimitReached { .. } | ToolError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             ToolError::Upstream(upstream)
                 if matches!(upstream.as_ref(), quendoo_api::Error::Overloaded { .. }) =>

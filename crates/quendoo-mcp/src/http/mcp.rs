@@ -71,6 +71,19 @@ fn caller(context: &RequestContext<RoleServer>) -> Result<Caller, ErrorData> {
     Ok(caller)
 }
 
+/// Whether the client can ask its person a question in the middle of this
+/// call: form elicitation (an `elicitation` capability without `form` means
+/// form), by a multi-round-trip request, which revision 2026-07-28 brings.
+/// Older revisions elicit over a session's stream, which a stateless
+/// `/mcp` does not keep: they get the preview and code instead.
+fn elicits(context: &RequestContext<RoleServer>) -> bool {
+    context.protocol_version() == Some(ProtocolVersion::V_2026_07_28)
+        && context
+            .client_capabilities()
+            .and_then(|capabilities| capabilities.elicitation)
+            .is_some_and(|elicitation| elicitation.form.is_some() || elicitation.url.is_none())
+}
+
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         server_info()
@@ -86,7 +99,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = caller(&context)?;
-        Ok(self.protocol.list_tools(caller.scopes))
+        self.protocol.list_tools(&caller).await
     }
 
     async fn call_tool(
@@ -95,7 +108,9 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = caller(&context)?;
-        Ok(self.protocol.call_tool(&caller, request).await?.into())
+        self.protocol
+            .call_tool(&caller, request, elicits(&context))
+            .await
     }
 
     async fn list_resources(

@@ -11,6 +11,7 @@ pub mod json_bounds;
 pub mod legacy_sse;
 pub mod mcp;
 pub mod metrics;
+pub mod narrowing;
 pub mod oauth;
 pub mod openapi;
 pub mod pipeline;

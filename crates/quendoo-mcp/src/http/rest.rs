@@ -16,12 +16,13 @@ use super::{
     bearer,
     caller::SeedCaller,
     error::{ApiError, ApiJson},
+    narrowing,
     pipeline::record_tenant,
 };
 use crate::{
     auth::{Scopes, bearer_token},
     domain::{ConnectionId, UserId},
-    executor::{Caller, Origin, Transport},
+    executor::{Approval, Caller, Origin, Transport},
     http::AppState,
 };
 
@@ -101,6 +102,7 @@ impl FromRequest<AppState> for ConnectionCall {
             tenant: connection.tenant_id,
             user,
             scopes: Scopes::ALL,
+            narrowing: narrowing::from_headers(&headers)?,
             origin: Origin::from_user_agent(Transport::Rest, &headers),
         };
         Ok(ConnectionCall { caller, call })
@@ -114,8 +116,14 @@ async fn execute(
     let result = state
         .protocol
         .executor()
-        .execute(&caller, &call.tool_name, Value::Object(call.tool_args))
-        .await?;
+        .execute(
+            &caller,
+            &call.tool_name,
+            Value::Object(call.tool_args),
+            Approval::Unasked,
+        )
+        .await?
+        .into_structured(&call.tool_name);
     Ok(Json(json!({
         "status": "success",
         "tool_name": call.tool_name,

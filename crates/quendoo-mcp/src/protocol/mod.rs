@@ -95,7 +95,7 @@ impl Protocol {
         self.reads
             .try_get_with(key, async {
                 self.executor
-                    .execute(caller, tool, arguments)
+                    .read(caller, tool, arguments)
                     .await
                     .map(Arc::new)
             })

@@ -1,38 +1,59 @@
 //! `tools/list` and `tools/call`, as every MCP transport answers them.
 
+use std::collections::BTreeMap;
+
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResult, ContentBlock, ErrorData, ListToolsResult,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
+    ErrorData, InputRequest, InputRequests, InputRequiredResult, ListToolsResult,
 };
 use serde_json::{Value, json};
 
 use super::{LIST_TTL, Protocol, millis};
 use crate::{
     auth::{Scope, Scopes},
-    executor::Caller,
+    executor::{Answer, Approval, Caller},
+    policy::{Narrowing, Toolsets},
     tools::{ToolError, whole_seconds},
 };
 
+/// The key of the one question a write asks by elicitation.
+const CONFIRM_INPUT: &str = "confirm";
+
 impl Protocol {
-    /// The tools `scopes` may call: the whole catalogue for a dashboard
-    /// token, the same for every caller with the same scopes.
-    pub fn list_tools(&self, scopes: Scopes) -> ListToolsResult {
+    /// The tools `caller` may call now: the catalogue, less what the
+    /// hotel's policy, the connection's narrowing and the credential's
+    /// scopes leave out.
+    pub async fn list_tools(&self, caller: &Caller) -> Result<ListToolsResult, ErrorData> {
+        let policy = self
+            .executor
+            .policy(&caller.tenant)
+            .await
+            .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
         let tools = self
             .executor
             .catalogue()
             .iter()
-            .filter(|tool| scopes.contains(tool.scope()))
+            .filter(|tool| {
+                caller.scopes.contains(tool.scope())
+                    && policy.denies(caller.narrowing, tool.traits()).is_none()
+            })
             .map(|tool| tool.to_mcp())
             .collect();
-        // A narrowed list must not be served from a shared cache to a
-        // caller who may do more.
-        let scope = if scopes == Scopes::ALL {
+        // A list narrowed in any way must not be served from a shared cache
+        // to a caller who may do more.
+        let whole = caller.scopes == Scopes::ALL
+            && caller.narrowing == Narrowing::NONE
+            && policy.toolsets == Toolsets::ALL
+            && !policy.read_only;
+        let scope = if whole {
             CacheScope::Public
         } else {
             CacheScope::Private
         };
-        ListToolsResult::with_all_items(tools)
+        Ok(ListToolsResult::with_all_items(tools)
             .with_ttl_ms(millis(LIST_TTL))
-            .with_cache_scope(scope)
+            .with_cache_scope(scope))
     }
 
     /// The scope `caller` lacks to call `name`, if any (an unknown tool
@@ -44,12 +65,17 @@ impl Protocol {
 
     /// Runs a `tools/call` for `caller`: an unknown tool is protocol misuse
     /// (-32602); any other failure is a result with `isError` whose text
-    /// tells the model what to change.
+    /// tells the model what to change. A write that needs a person's yes
+    /// asks for it by elicitation when the client can answer one
+    /// (`elicits`: form elicitation on revision 2026-07-28, whose
+    /// `requestState` is the confirmation code), and otherwise answers the
+    /// preview with the code to call again with.
     pub async fn call_tool(
         &self,
         caller: &Caller,
         request: CallToolRequestParams,
-    ) -> Result<CallToolResult, ErrorData> {
+        elicits: bool,
+    ) -> Result<CallToolResponse, ErrorData> {
         if let Some(scope) = self.missing_scope(caller, &request.name) {
             return Err(ErrorData::invalid_request(
                 format!(
@@ -60,20 +86,58 @@ impl Protocol {
                 None,
             ));
         }
+        let approval = match request.request_state {
+            None => Approval::Unasked,
+            Some(code) => Approval::Answered {
+                code,
+                accepted: accepted(request.input_responses.as_ref())?,
+            },
+        };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let name = request.name;
         match self
             .executor
-            .execute(caller, &request.name, arguments)
+            .execute(caller, &name, arguments, approval)
             .await
         {
-            Ok(structured) => Ok(CallToolResult::structured(structured)),
+            Ok(Answer::Pending { preview, code, .. }) if elicits => {
+                let question = ElicitRequestParams::FormElicitationParams {
+                    meta: None,
+                    message: format!("{}\n\nGo ahead?", preview.summary),
+                    requested_schema: ElicitationSchema::new(BTreeMap::new()),
+                };
+                let requests = InputRequests::from([(
+                    CONFIRM_INPUT.to_owned(),
+                    InputRequest::Elicitation(ElicitRequest::new(question)),
+                )]);
+                Ok(InputRequiredResult::new(Some(requests), Some(code)).into())
+            }
+            Ok(answer) => Ok(CallToolResult::structured(answer.into_structured(&name)).into()),
             Err(ToolError::UnknownTool(name)) => Err(ErrorData::invalid_params(
                 format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
                 None,
             )),
-            Err(error) => Ok(error_result(&error)),
+            Err(error) => Ok(error_result(&error).into()),
         }
     }
+}
+
+/// Whether the person accepted, from the client's answer to our question;
+/// a decline and a cancel are both a no.
+fn accepted(responses: Option<&BTreeMap<String, Value>>) -> Result<bool, ErrorData> {
+    let answer = responses
+        .and_then(|responses| responses.get(CONFIRM_INPUT))
+        .and_then(|answer| serde_json::from_value::<ElicitResult>(answer.clone()).ok())
+        .ok_or_else(|| {
+            ErrorData::invalid_params(
+                format!(
+                    "requestState comes back with inputResponses.{CONFIRM_INPUT}, the person's \
+                     answer to the question asked"
+                ),
+                None,
+            )
+        })?;
+    Ok(answer.action == ElicitationAction::Accept)
 }
 
 /// A failed call as a result the model reads; a refusal that can pass

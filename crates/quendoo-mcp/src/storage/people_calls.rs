@@ -84,14 +84,4 @@ impl Store {
         tx.commit().await.map_err(db_error(operation))?;
         Ok(reservation)
     }
-
-    /// Gives a reservation back, for a call that sent nothing.
-    pub async fn release_people_call(&self, id: i64) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM people_calls WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error("releasing a reservation"))?;
-        Ok(())
-    }
 }

@@ -1,14 +1,14 @@
 //! Inventory: how many rooms of each type are free per night, and changing it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use quendoo_api::{AvailabilityValue, Sysres};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{Hints, Spec, ToolDef, ToolError, define, property::WriteOutcome};
+use super::{Hints, Preview, Spec, ToolContext, ToolDef, ToolError, define, define_write};
 use crate::{domain::KeyName, policy::Toolset};
 
 /// Longer ranges are slow upstream (tens of seconds) and too much to read.
@@ -165,7 +165,7 @@ struct UpdateArgs {
 }
 
 pub fn update_availability() -> ToolDef {
-    define(
+    define_write(
         Spec {
             name: "update_availability",
             title: "Change availability",
@@ -178,15 +178,191 @@ pub fn update_availability() -> ToolDef {
             toolset: Toolset::Availability,
             credential: KeyName::QuendooApiKey,
         },
+        preview_update,
         |context, args: UpdateArgs| async move {
             check_update_values(&args.values)?;
-            let response = context
+            Ok(context
                 .client()
                 .update_availability(context.credential(), &args.values)
-                .await?;
-            Ok(WriteOutcome::new(response))
+                .await?)
         },
     )
+}
+
+/// Each change next to the room type's free rooms now, consecutive nights
+/// with the same change in one line: "Double, 20-22 Dec 2026: 3 free -> 0 free".
+async fn preview_update(context: ToolContext, args: UpdateArgs) -> Result<Preview, ToolError> {
+    check_update_values(&args.values)?;
+    let (Some(first), Some(last)) = (
+        args.values.iter().map(|v| v.date).min(),
+        args.values.iter().map(|v| v.date).max(),
+    ) else {
+        return Err(ToolError::InvalidArguments(
+            "values: give at least one".into(),
+        ));
+    };
+    let wants = |ext: bool| args.values.iter().any(|v| v.ext_room_id.is_some() == ext);
+    // Beyond this the current values are not read: too slow upstream.
+    let readable = (last - first).num_days() < MAX_RANGE_DAYS;
+    let read = |sysres: Sysres, wanted: bool| {
+        let context = &context;
+        async move {
+            if !(wanted && readable) {
+                return Ok(HashMap::new());
+            }
+            let data = context
+                .client()
+                .get_availability(context.credential(), first, last, sysres)
+                .await?;
+            Ok::<_, ToolError>(
+                flatten_availability(&data, |_| None)?
+                    .into_iter()
+                    .map(|night| ((night.room_id, night.date), night.qty))
+                    .collect(),
+            )
+        }
+    };
+    let (own, channels, names, by_ext) = tokio::try_join!(
+        read(Sysres::Qdo, wants(false)),
+        read(Sysres::Ext, wants(true)),
+        context.room_names(),
+        async {
+            if wants(true) {
+                context.rooms_by_ext_id().await
+            } else {
+                Ok(HashMap::new())
+            }
+        },
+    )?;
+    let mut changes: Vec<Change> = args
+        .values
+        .iter()
+        .map(|value| {
+            let room_id = value
+                .room_id
+                .or_else(|| by_ext.get(value.ext_room_id.as_deref()?).copied());
+            let free = if value.ext_room_id.is_some() {
+                &channels
+            } else {
+                &own
+            };
+            Change {
+                room_id,
+                ext_room_id: value.ext_room_id.clone(),
+                room_name: room_id.and_then(|id| names.get(&id).cloned()),
+                from: value.date,
+                to: value.date,
+                free_now: room_id.and_then(|id| free.get(&(id, value.date.to_string())).copied()),
+                avail: value.avail,
+                qty: value.qty,
+                is_opened: value.is_opened,
+            }
+        })
+        .collect();
+    changes.sort_by(|a, b| {
+        (&a.ext_room_id, a.room_id, a.from).cmp(&(&b.ext_room_id, b.room_id, b.from))
+    });
+    let changes = merge_consecutive(changes);
+    let summary = changes
+        .iter()
+        .map(Change::line)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Preview {
+        summary,
+        changes: json!(changes),
+    })
+}
+
+/// One change to one room type over consecutive nights.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct Change {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room_id: Option<i64>,
+    /// Set when the change is to the channels' allotment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ext_room_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    room_name: Option<String>,
+    from: NaiveDate,
+    to: NaiveDate,
+    /// Rooms free each night now, as Quendoo says (absent when not read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    free_now: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avail: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qty: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_opened: Option<u8>,
+}
+
+impl Change {
+    /// Whether `next` continues this change on the following night.
+    fn continued_by(&self, next: &Change) -> bool {
+        next.from.pred_opt() == Some(self.to)
+            && Change {
+                from: self.from,
+                to: self.to,
+                ..next.clone()
+            } == *self
+    }
+
+    fn line(&self) -> String {
+        let room = match (&self.room_name, self.room_id, &self.ext_room_id) {
+            (Some(name), _, None) => name.clone(),
+            (Some(name), _, Some(_)) => format!("{name} (channels)"),
+            (None, Some(id), None) => format!("room type {id}"),
+            (None, _, Some(ext)) => format!("channel room type {ext}"),
+            (None, None, None) => "unknown room type".into(),
+        };
+        let now = match self.free_now {
+            Some(free) => format!("{free} free"),
+            None => "current value not read".into(),
+        };
+        let mut after = Vec::new();
+        if let Some(avail) = self.avail {
+            after.push(format!("{avail} free"));
+        }
+        if let Some(qty) = self.qty {
+            after.push(format!("{qty} in total"));
+        }
+        match self.is_opened {
+            Some(0) => after.push("closed".into()),
+            Some(_) => after.push("open".into()),
+            None => {}
+        }
+        format!(
+            "{room}, {}: {now} -> {}",
+            nights(self.from, self.to),
+            after.join(", ")
+        )
+    }
+}
+
+fn merge_consecutive(changes: Vec<Change>) -> Vec<Change> {
+    let mut merged: Vec<Change> = Vec::with_capacity(changes.len());
+    for change in changes {
+        match merged.last_mut() {
+            Some(last) if last.continued_by(&change) => last.to = change.to,
+            _ => merged.push(change),
+        }
+    }
+    merged
+}
+
+/// "20 Dec 2026", "20-22 Dec 2026", "30 Nov-2 Dec 2026", "30 Dec 2026-2 Jan 2027".
+fn nights(from: NaiveDate, to: NaiveDate) -> String {
+    let full = |day: NaiveDate| day.format("%-d %b %Y").to_string();
+    if from == to {
+        full(from)
+    } else if (from.year(), from.month()) == (to.year(), to.month()) {
+        format!("{}-{}", from.day(), full(to))
+    } else if from.year() == to.year() {
+        format!("{}-{}", from.format("%-d %b"), full(to))
+    } else {
+        format!("{}-{}", full(from), full(to))
+    }
 }
 
 fn check_update_values(values: &[AvailabilityValue]) -> Result<(), ToolError> {
@@ -241,6 +417,56 @@ mod tests {
                 (2667, None, "2026-03-15", 2, true),
                 (2667, None, "2026-03-16", 0, false),
             ]
+        );
+    }
+
+    #[test]
+    fn consecutive_nights_with_the_same_change_read_as_one_line() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let change = |d: u32, free: i64| Change {
+            room_id: Some(7),
+            ext_room_id: None,
+            room_name: Some("Garden Suite".into()),
+            from: day(d),
+            to: day(d),
+            free_now: Some(free),
+            avail: Some(0),
+            qty: None,
+            is_opened: None,
+        };
+        let merged = merge_consecutive(vec![
+            change(20, 3),
+            change(21, 3),
+            change(22, 3),
+            change(23, 2),
+            change(26, 2),
+        ]);
+        let lines: Vec<String> = merged.iter().map(Change::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "Garden Suite, 20-22 Dec 2026: 3 free -> 0 free",
+                "Garden Suite, 23 Dec 2026: 2 free -> 0 free",
+                "Garden Suite, 26 Dec 2026: 2 free -> 0 free",
+            ]
+        );
+        let closing = Change {
+            avail: None,
+            is_opened: Some(0),
+            free_now: None,
+            ..change(30, 0)
+        };
+        assert_eq!(
+            closing.line(),
+            "Garden Suite, 30 Dec 2026: current value not read -> closed"
+        );
+        assert_eq!(
+            nights(day(30), NaiveDate::from_ymd_opt(2027, 1, 2).unwrap()),
+            "30 Dec 2026-2 Jan 2027"
+        );
+        assert_eq!(
+            nights(NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), day(2)),
+            "30 Nov-2 Dec 2026"
         );
     }
 

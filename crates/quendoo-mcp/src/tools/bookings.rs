@@ -1,13 +1,15 @@
 //! Bookings: finding them, acknowledging their revisions, assigning rooms.
 
+use std::collections::HashMap;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use quendoo_api::{AckBooking, RoomAssignment};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{Hints, Spec, ToolDef, ToolError, define, property::WriteOutcome};
+use super::{Hints, Preview, Spec, ToolContext, ToolDef, ToolError, define, define_write};
 use crate::{domain::KeyName, policy::Toolset};
 
 const DEFAULT_LIMIT: usize = 50;
@@ -70,14 +72,7 @@ pub fn get_bookings() -> ToolDef {
                 .map(decode_cursor)
                 .transpose()?
                 .unwrap_or(0);
-            let data = context.client().get_bookings(context.credential()).await?;
-            let Value::Array(bookings) = data else {
-                return Err(ToolError::UnexpectedResponse("a list of bookings"));
-            };
-            if !bookings.iter().all(Value::is_object) {
-                return Err(ToolError::UnexpectedResponse("a list of bookings"));
-            }
-            Ok(page(bookings, &args, offset))
+            Ok(page(all_bookings(&context).await?, &args, offset))
         },
     )
 }
@@ -164,7 +159,7 @@ fn decode_cursor(cursor: &str) -> Result<usize, ToolError> {
 }
 
 pub fn ack_booking() -> ToolDef {
-    define(
+    define_write(
         Spec {
             name: "ack_booking",
             title: "Acknowledge a booking revision",
@@ -177,18 +172,65 @@ pub fn ack_booking() -> ToolDef {
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
+        preview_ack,
         |context, args: AckBooking| async move {
-            let response = context
+            Ok(context
                 .client()
                 .ack_booking(context.credential(), &args)
-                .await?;
-            Ok(WriteOutcome::new(response))
+                .await?)
         },
     )
 }
 
+/// The booking the revision belongs to, as the PMS holds it now.
+async fn preview_ack(context: ToolContext, args: AckBooking) -> Result<Preview, ToolError> {
+    let bookings = all_bookings(&context).await?;
+    let booking = bookings
+        .iter()
+        .find(|b| b["revision_id"].as_i64() == Some(args.revision_id));
+    let revision = args.revision_id;
+    let Some(booking) = booking else {
+        return Ok(Preview {
+            summary: format!(
+                "Acknowledge revision {revision}: no booking of this hotel has that revision \
+                 now, so Quendoo will most likely refuse it."
+            ),
+            changes: json!({"revision_id": revision, "booking": null}),
+        });
+    };
+    let already = if booking["acknowledged"] == json!(true) {
+        " It is already acknowledged: nothing changes."
+    } else {
+        ""
+    };
+    let mut summary = format!(
+        "Acknowledge booking {} (revision {revision}, {}, arrival {}, {} room(s)): Quendoo stops \
+         delivering it.{already}",
+        text_of(&booking["booking_id"]),
+        text_of(&booking["booking_status"]),
+        text_of(&booking["checkin_date"]),
+        booking["booking_items"].as_array().map_or(0, Vec::len),
+    );
+    for item in args.booking_items.iter().flatten() {
+        if let Some(reference) = &item.ext_reservation_id {
+            summary.push_str(&format!(
+                "\nItem {}: linked to your reservation {reference}.",
+                item.booking_item_id
+            ));
+        }
+    }
+    Ok(Preview {
+        summary,
+        changes: json!({
+            "revision_id": revision,
+            "booking": booking,
+            "booking_items": args.booking_items,
+        }),
+    })
+}
+
 pub fn post_room_assignment() -> ToolDef {
-    define(
+    define_write(
         Spec {
             name: "post_room_assignment",
             title: "Assign rooms to booked items",
@@ -200,14 +242,83 @@ pub fn post_room_assignment() -> ToolDef {
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
+        preview_assignment,
         |context, args: RoomAssignment| async move {
-            let response = context
+            Ok(context
                 .client()
                 .post_room_assignment(context.credential(), &args)
-                .await?;
-            Ok(WriteOutcome::new(response))
+                .await?)
         },
     )
+}
+
+/// Each item's booking and the room it has now.
+async fn preview_assignment(
+    context: ToolContext,
+    args: RoomAssignment,
+) -> Result<Preview, ToolError> {
+    let bookings = all_bookings(&context).await?;
+    let items: HashMap<i64, (&Value, &Value)> = bookings
+        .iter()
+        .flat_map(|booking| {
+            booking["booking_items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(move |item| Some((item["booking_item_id"].as_i64()?, (booking, item))))
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let mut changes = Vec::new();
+    for wanted in &args.items {
+        let id = wanted.booking_item_id;
+        let code = if wanted.self_checkin_code.is_some() {
+            ", with a self check-in code"
+        } else {
+            ""
+        };
+        match items.get(&id) {
+            Some((booking, item)) => {
+                let now = item["room_number"].as_str().unwrap_or("none");
+                lines.push(format!(
+                    "Booking {}, {} (item {id}, {} to {}): room {} (now: {now}){code}",
+                    text_of(&booking["booking_id"]),
+                    text_of(&item["room_name"]),
+                    text_of(&booking["checkin_date"]),
+                    text_of(&booking["checkout_date"]),
+                    wanted.room_number,
+                ));
+                changes.push(json!({
+                    "booking_item_id": id,
+                    "booking_id": booking["booking_id"],
+                    "room_name": item["room_name"],
+                    "room_number_now": item["room_number"],
+                    "room_number": wanted.room_number,
+                    "guest": booking["client"],
+                }));
+            }
+            None => {
+                lines.push(format!(
+                    "Item {id}: not among the hotel's bookings now, so Quendoo will most likely \
+                     refuse it; room {}{code}",
+                    wanted.room_number
+                ));
+                changes.push(json!({"booking_item_id": id, "room_number": wanted.room_number}));
+            }
+        }
+    }
+    Ok(Preview {
+        summary: lines.join("\n"),
+        changes: Value::Array(changes),
+    })
+}
+
+/// Every booking of the hotel, as objects.
+async fn all_bookings(context: &ToolContext) -> Result<Vec<Value>, ToolError> {
+    match context.client().get_bookings(context.credential()).await? {
+        Value::Array(bookings) if bookings.iter().all(Value::is_object) => Ok(bookings),
+        _ => Err(ToolError::UnexpectedResponse("a list of bookings")),
+    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,13 @@
 
 use quendoo_api::{Email, VoiceCall};
 
-use super::{Hints, Spec, ToolDef, define, property::WriteOutcome};
+use serde_json::json;
+
+use super::{Hints, Preview, Spec, ToolDef, define_write};
 use crate::{domain::KeyName, policy::Toolset};
 
 pub fn send_quendoo_email() -> ToolDef {
-    define(
+    define_write(
         Spec {
             name: "send_quendoo_email",
             title: "Send an e-mail",
@@ -20,18 +22,29 @@ pub fn send_quendoo_email() -> ToolDef {
             toolset: Toolset::Comms,
             credential: KeyName::EmailApiKey,
         },
+        |_context, args: Email| async move {
+            let kind = if args.html { ", HTML" } else { "" };
+            Ok(Preview {
+                summary: format!(
+                    "E-mail to {}, subject \"{}\" ({} characters{kind}).",
+                    args.to,
+                    args.subject,
+                    args.message.chars().count()
+                ),
+                changes: json!(args),
+            })
+        },
         |context, args: Email| async move {
-            let response = context
+            Ok(context
                 .client()
                 .send_email(context.credential(), &args)
-                .await?;
-            Ok(WriteOutcome::new(response))
+                .await?)
         },
     )
 }
 
 pub fn make_call() -> ToolDef {
-    define(
+    define_write(
         Spec {
             name: "make_call",
             title: "Place a voice call",
@@ -44,12 +57,22 @@ pub fn make_call() -> ToolDef {
             toolset: Toolset::Comms,
             credential: KeyName::QuendooAutomationBearer,
         },
+        |_context, args: VoiceCall| async move {
+            Ok(Preview {
+                summary: format!(
+                    "Phone call to {}, reading a message of {} characters aloud in {}.",
+                    args.phone,
+                    args.message.chars().count(),
+                    args.language
+                ),
+                changes: json!(args),
+            })
+        },
         |context, args: VoiceCall| async move {
-            let response = context
+            Ok(context
                 .client()
                 .make_call(context.credential(), &args)
-                .await?;
-            Ok(WriteOutcome::new(response))
+                .await?)
         },
     )
 }

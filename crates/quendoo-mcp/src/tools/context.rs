@@ -59,6 +59,21 @@ impl ToolContext {
             .map_err(ToolError::Upstream)
     }
 
+    /// Room ids by the channels' room ids (`ext_room_id`), read afresh: only
+    /// a preview of a change to the channels' allotment needs them.
+    pub async fn rooms_by_ext_id(&self) -> Result<HashMap<String, i64>, ToolError> {
+        let rooms = self
+            .client
+            .get_rooms_details(&self.credential, None, None)
+            .await?;
+        Ok(rooms
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|room| Some((room["ext_room_id"].as_str()?.to_owned(), id_of(room)?)))
+            .collect())
+    }
+
     /// The code of the hotel's first active booking module (cached per tenant).
     pub async fn booking_module(&self) -> Result<String, ToolError> {
         self.caches
@@ -78,15 +93,17 @@ fn room_names_of(rooms: &Value) -> HashMap<i64, String> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|room| {
-            let id = match &room["id"] {
-                Value::Number(n) => n.as_i64()?,
-                Value::String(s) => s.parse().ok()?,
-                _ => return None,
-            };
-            Some((id, room["name"].as_str()?.to_owned()))
-        })
+        .filter_map(|room| Some((id_of(room)?, room["name"].as_str()?.to_owned())))
         .collect()
+}
+
+/// A room's `id`, which may come as a number or a string.
+fn id_of(room: &Value) -> Option<i64> {
+    match &room["id"] {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

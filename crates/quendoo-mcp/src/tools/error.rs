@@ -8,6 +8,7 @@ use quendoo_api::{Error as UpstreamError, Service};
 use crate::{
     domain::KeyName,
     limits::{Exceeded, Refusal},
+    policy::Denied,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,17 @@ pub enum ToolError {
 
     #[error("Invalid arguments: {0}.")]
     InvalidArguments(String),
+
+    /// The hotel's policy or the connection's narrowing leaves it out.
+    #[error("`{tool}` cannot be called here: {denied}.")]
+    NotAllowed { tool: &'static str, denied: Denied },
+
+    #[error(
+        "Nothing was changed: this confirmation code does not hold for these arguments (it was \
+         given for other arguments, another tool or another hotel, or it has expired). Call \
+         again without `confirmation` for a new preview and code, and ask the person again."
+    )]
+    BadConfirmation,
 
     #[error(
         "This hotel has no {0} configured on the MCP server. The hotel's administrator can \
@@ -75,6 +87,8 @@ impl ToolError {
         match self {
             ToolError::UnknownTool(_) => "unknown_tool",
             ToolError::InvalidArguments(_) => "invalid_arguments",
+            ToolError::NotAllowed { .. } => "not_allowed",
+            ToolError::BadConfirmation => "confirmation_invalid",
             ToolError::MissingCredential(_) => "missing_credential",
             ToolError::UnreadableCredential(_) => "unreadable_credential",
             ToolError::LimitReached { .. } => "limit_reached",

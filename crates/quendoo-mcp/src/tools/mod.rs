@@ -12,6 +12,7 @@ mod error;
 mod offers;
 mod property;
 mod schema;
+mod writes;
 
 use crate::auth::Scope;
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
@@ -21,11 +22,15 @@ use schemars::JsonSchema;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::{domain::KeyName, policy::Toolset};
+use crate::{
+    domain::KeyName,
+    policy::{ToolTraits, Toolset},
+};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
 pub use error::{ToolError, whole_seconds};
 use schema::{ArgumentValidator, schema_for};
+pub use writes::{CONFIRMATION_ARGUMENT, Preview, WriteAnswer};
 
 /// What a tool does to the world, as MCP annotations say it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +78,8 @@ struct Spec {
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type Handler = Box<dyn Fn(ToolContext, Value) -> BoxFuture<Result<Value, ToolError>> + Send + Sync>;
+/// A typed function of the tool's arguments, taking them as JSON.
+type Step<T> = Box<dyn Fn(ToolContext, Value) -> BoxFuture<Result<T, ToolError>> + Send + Sync>;
 
 /// One tool, as every transport serves it.
 pub struct ToolDef {
@@ -88,7 +94,9 @@ pub struct ToolDef {
     pub input_schema: Arc<JsonObject>,
     pub output_schema: Arc<JsonObject>,
     validator: ArgumentValidator,
-    handler: Handler,
+    handler: Step<Value>,
+    /// For a write: what it would change, shown before it is confirmed.
+    preview: Option<Step<Preview>>,
 }
 
 impl ToolDef {
@@ -103,6 +111,30 @@ impl ToolDef {
     /// Runs the handler on arguments that passed [`ToolDef::validate`].
     pub async fn run(&self, context: ToolContext, arguments: Value) -> Result<Value, ToolError> {
         (self.handler)(context, arguments).await
+    }
+
+    /// What a write would change, on arguments that passed validation;
+    /// `None` for a tool that only reads.
+    pub async fn preview(
+        &self,
+        context: ToolContext,
+        arguments: Value,
+    ) -> Option<Result<Preview, ToolError>> {
+        Some(self.preview.as_ref()?(context, arguments).await)
+    }
+
+    /// Whether it is a write that can be previewed and confirmed.
+    pub fn is_confirmable(&self) -> bool {
+        self.preview.is_some()
+    }
+
+    /// What a hotel's policy looks at.
+    pub fn traits(&self) -> ToolTraits {
+        ToolTraits {
+            toolset: self.toolset,
+            writes: !self.hints.read_only,
+            reaches_people: self.hints.open_world,
+        }
     }
 
     /// The OAuth scope a caller needs to run it.
@@ -130,6 +162,24 @@ impl ToolDef {
     }
 }
 
+/// `function` as a step taking the tool's arguments as JSON.
+fn typed<A, T, F, Fut>(function: F) -> Step<T>
+where
+    A: DeserializeOwned + Send + 'static,
+    F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ToolError>> + Send + 'static,
+{
+    let function = Arc::new(function);
+    Box::new(move |context, arguments| {
+        let function = function.clone();
+        Box::pin(async move {
+            let arguments: A = serde_json::from_value(arguments)
+                .map_err(|error| ToolError::InvalidArguments(error.to_string()))?;
+            function(context, arguments).await
+        })
+    })
+}
+
 /// Builds a tool from its spec and a typed handler: the input schema comes
 /// from `A`, the output schema from `O`.
 fn define<A, O, F, Fut>(spec: Spec, handler: F) -> ToolDef
@@ -141,14 +191,11 @@ where
 {
     let input_schema = schema_for::<A>();
     let validator = ArgumentValidator::new(&input_schema);
-    let handler = Arc::new(handler);
-    let handler: Handler = Box::new(move |context, arguments| {
-        let handler = handler.clone();
+    let handler = typed(handler);
+    let handler: Step<Value> = Box::new(move |context, arguments| {
+        let output = handler(context, arguments);
         Box::pin(async move {
-            let arguments: A = serde_json::from_value(arguments)
-                .map_err(|error| ToolError::InvalidArguments(error.to_string()))?;
-            let output = handler(context, arguments).await?;
-            serde_json::to_value(output).map_err(|error| ToolError::Internal(error.into()))
+            serde_json::to_value(output.await?).map_err(|error| ToolError::Internal(error.into()))
         })
     });
     ToolDef {
@@ -162,7 +209,38 @@ where
         output_schema: schema_for::<O>(),
         validator,
         handler,
+        preview: None,
     }
+}
+
+/// Builds a write: `preview` says what it would change (from the PMS's
+/// current state), `handler` does it and returns the upstream answer. It
+/// takes a `confirmation` besides `A`'s arguments (the executor takes it
+/// out before they are checked against `A`'s schema) and answers a
+/// [`WriteAnswer`].
+fn define_write<A, P, PFut, F, Fut>(spec: Spec, preview: P, handler: F) -> ToolDef
+where
+    A: DeserializeOwned + JsonSchema + Send + 'static,
+    P: Fn(ToolContext, A) -> PFut + Send + Sync + 'static,
+    PFut: Future<Output = Result<Preview, ToolError>> + Send + 'static,
+    F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Value, ToolError>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    let mut tool = define(spec, move |context, arguments: A| {
+        let handler = handler.clone();
+        async move { handler(context, arguments).await.map(WriteAnswer::done) }
+    });
+    tool.preview = Some(typed(preview));
+    let mut schema = (*tool.input_schema).clone();
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        properties.insert(
+            CONFIRMATION_ARGUMENT.into(),
+            writes::confirmation_property(),
+        );
+    }
+    tool.input_schema = Arc::new(schema);
+    tool
 }
 
 /// All tools, in the order `tools/list` shows them.

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Hints, Spec, ToolDef, define, schema};
+use super::{Hints, Preview, Spec, ToolDef, define, define_write, schema};
 use crate::{domain::KeyName, policy::Toolset};
 
 /// A language code for names and descriptions, such as `en`, `bg`, `de`, `ru`.
@@ -112,28 +112,8 @@ struct ExternalDataArgs {
     data: Map<String, Value>,
 }
 
-/// What Quendoo answered to a write.
-#[derive(Serialize, JsonSchema)]
-pub struct WriteOutcome {
-    /// Quendoo's answer, unchanged (`{"status": <HTTP code>}` when it sent no
-    /// body; `{"value": ...}` around an answer that is not an object).
-    response: Map<String, Value>,
-}
-
-impl WriteOutcome {
-    /// The write has happened whatever the answer's shape, so an answer that
-    /// is not an object is wrapped, never turned into an error.
-    pub fn new(response: Value) -> Self {
-        let response = match response {
-            Value::Object(fields) => fields,
-            other => Map::from_iter([("value".to_owned(), other)]),
-        };
-        WriteOutcome { response }
-    }
-}
-
 pub fn post_external_property_data() -> ToolDef {
-    define(
+    define_write(
         Spec {
             name: "post_external_property_data",
             title: "Map the property to an external channel",
@@ -145,12 +125,41 @@ pub fn post_external_property_data() -> ToolDef {
             toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,
         },
+        |_context, args: ExternalDataArgs| async move {
+            // Quendoo has no read of the current mapping: the preview is
+            // what will be sent.
+            let fields: Vec<String> = args
+                .data
+                .iter()
+                .map(|(name, value)| format!("{name} = {}", short(value)))
+                .collect();
+            Ok(Preview {
+                summary: format!(
+                    "Send Quendoo this channel mapping, replacing any earlier one for that \
+                     channel: {}",
+                    fields.join(", ")
+                ),
+                changes: Value::Object(args.data),
+            })
+        },
         |context, args: ExternalDataArgs| async move {
-            let response = context
+            Ok(context
                 .client()
                 .post_external_property_data(context.credential(), &args.data)
-                .await?;
-            Ok(WriteOutcome::new(response))
+                .await?)
         },
     )
+}
+
+/// A value as one short piece of a sentence.
+fn short(value: &Value) -> String {
+    const MAX: usize = 80;
+    let text = match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text,
+    }
 }

@@ -6,8 +6,8 @@
 //! unwraps.
 
 use rmcp::model::{
-    CallToolRequestParams, CompleteRequestParams, ErrorCode, ErrorData, GetPromptRequestParams,
-    ProtocolVersion, ReadResourceRequestParams,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, ErrorCode, ErrorData,
+    GetPromptRequestParams, ProtocolVersion, ReadResourceRequestParams,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value, json};
@@ -79,7 +79,7 @@ async fn dispatch(
     match method {
         "initialize" => to_json(initialize()),
         "ping" => Ok(json!({})),
-        "tools/list" => to_json(protocol.list_tools(caller.scopes)),
+        "tools/list" => to_json(protocol.list_tools(caller).await?),
         "tools/call" => call_tool(protocol, caller, params).await,
         "resources/list" => to_json(protocol.list_resources()),
         "resources/templates/list" => to_json(protocol.list_resource_templates()),
@@ -127,7 +127,15 @@ async fn call_tool(
     params: Option<Value>,
 ) -> Result<Value, ErrorData> {
     let params: CallToolRequestParams = parsed(params, "{\"name\": <tool>, \"arguments\": {...}}")?;
-    let result = protocol.call_tool(caller, params).await?;
+    // Revision 2024-11-05 has no elicitation: a write that needs a yes
+    // answers its preview and code.
+    let CallToolResponse::Complete(result) = protocol.call_tool(caller, params, false).await?
+    else {
+        return Err(ErrorData::internal_error(
+            "a tool asked for input on a transport that cannot give it",
+            None,
+        ));
+    };
     let unwrapped = result.structured_content.clone().unwrap_or(Value::Null);
     let mut value = to_json(result)?;
     if let Value::Object(fields) = &mut value {

@@ -23,8 +23,9 @@ use crate::{
     auth::{AuthFailure, Scopes, bearer_token},
     domain::KeyName,
     executor::{Caller, Origin, Transport},
-    http::{AppState, bearer, error::ApiError, pipeline::record_tenant},
+    http::{AppState, bearer, error::ApiError, narrowing, pipeline::record_tenant},
     limits::{Limiter, Refusal},
+    policy::Narrowing,
     storage::StorageError,
     tools::whole_seconds,
 };
@@ -46,6 +47,7 @@ impl FromRequestParts<AppState> for HotelCaller {
         let mut caller = caller(state, &parts.headers, checks.as_ref().zip(peer)).await?;
         record_tenant(&caller.tenant);
         caller.origin = Origin::from_user_agent(Transport::LegacySse, &parts.headers);
+        caller.narrowing = narrowing::from_headers(&parts.headers)?;
         Ok(HotelCaller(caller))
     }
 }
@@ -159,6 +161,7 @@ async fn caller_for_key(
         tenant,
         user: None,
         scopes: Scopes::ALL,
+        narrowing: Narrowing::NONE,
         origin: Origin::default(),
     })
 }
