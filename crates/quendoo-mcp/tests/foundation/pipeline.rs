@@ -165,8 +165,9 @@ async fn a_request_over_its_time_gets_504_in_our_words() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 504);
+    let status = response.status();
     let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 504, "{body}");
     assert!(
         body["detail"].as_str().unwrap().contains("REQUEST_TIMEOUT"),
         "{body}"
