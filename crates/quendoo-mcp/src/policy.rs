@@ -381,6 +381,7 @@ impl HotelPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn toolsets_parse_print_and_refuse_unknown_names() {
@@ -415,7 +416,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(policy).unwrap(),
-            serde_json::json!({"toolsets": ["property", "availability", "bookings", "offers", "comms"],
+            json!({"toolsets": ["property", "availability", "bookings", "offers", "comms"],
                 "read_only": false, "pms_writes": "confirm", "comms": "confirm"})
         );
     }
@@ -523,7 +524,7 @@ mod tests {
         };
         assert_eq!(PolicyChange::default().apply(set), set);
         assert!(PolicyChange::default().is_empty());
-        let partial = change(serde_json::json!({"read_only": false, "comms": "confirm"})).unwrap();
+        let partial = change(json!({"read_only": false, "comms": "confirm"})).unwrap();
         assert!(!partial.is_empty());
         assert_eq!(
             partial.apply(set),
@@ -534,11 +535,11 @@ mod tests {
             }
         );
         assert_eq!(PolicyChange::from(set).apply(HotelPolicy::default()), set);
-        let listed = change(serde_json::json!({"toolsets": ["offers", "comms"]})).unwrap();
-        let text = change(serde_json::json!({"toolsets": "comms, offers"})).unwrap();
+        let listed = change(json!({"toolsets": ["offers", "comms"]})).unwrap();
+        let text = change(json!({"toolsets": "comms, offers"})).unwrap();
         assert_eq!(listed, text);
         assert_eq!(listed.toolsets.unwrap().to_string(), "offers,comms");
-        let all = change(serde_json::json!({"toolsets": "all", "pms_writes": "direct"})).unwrap();
+        let all = change(json!({"toolsets": "all", "pms_writes": "direct"})).unwrap();
         assert_eq!(
             all.apply(set),
             HotelPolicy {
@@ -551,56 +552,24 @@ mod tests {
     #[test]
     fn a_bad_change_is_refused_with_the_field_and_what_it_takes() {
         for (body, field, allowed) in [
+            (json!({"toolsets": "bookings,spa"}), "toolsets", "comms"),
+            (json!({"toolsets": 3}), "toolsets", "comma-separated"),
             (
-                serde_json::json!({"toolsets": "bookings,spa"}),
-                "toolsets",
-                "comms",
-            ),
-            (
-                serde_json::json!({"toolsets": 3}),
-                "toolsets",
-                "comma-separated",
-            ),
-            (
-                serde_json::json!({"toolsets": ["bookings", 1]}),
+                json!({"toolsets": ["bookings", 1]}),
                 "toolsets",
                 "list of names",
             ),
+            (json!({"toolsets": []}), "toolsets", "at least one"),
+            (json!({"toolsets": " , "}), "toolsets", "at least one"),
+            (json!({"read_only": "yes"}), "read_only", "true or false"),
+            (json!({"read_only": null}), "read_only", "true or false"),
             (
-                serde_json::json!({"toolsets": []}),
-                "toolsets",
-                "at least one",
-            ),
-            (
-                serde_json::json!({"toolsets": " , "}),
-                "toolsets",
-                "at least one",
-            ),
-            (
-                serde_json::json!({"read_only": "yes"}),
-                "read_only",
-                "true or false",
-            ),
-            (
-                serde_json::json!({"read_only": null}),
-                "read_only",
-                "true or false",
-            ),
-            (
-                serde_json::json!({"pms_writes": "sometimes"}),
+                json!({"pms_writes": "sometimes"}),
                 "pms_writes",
                 "confirm or direct",
             ),
-            (
-                serde_json::json!({"comms": true}),
-                "comms",
-                "confirm or direct",
-            ),
-            (
-                serde_json::json!({"readonly": true}),
-                "readonly",
-                "read_only",
-            ),
+            (json!({"comms": true}), "comms", "confirm or direct"),
+            (json!({"readonly": true}), "readonly", "read_only"),
         ] {
             let error = change(body.clone()).unwrap_err();
             assert!(
