@@ -416,7 +416,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(policy).unwrap(),
-            json!({"toolsets": ["property", "availability", "bookings", "offers", "comms"],
+            serde_json::json!({"toolsets": ["property", "availability", "bookings", "offers", "comms"],
                 "read_only": false, "pms_writes": "confirm", "comms": "confirm"})
         );
     }
