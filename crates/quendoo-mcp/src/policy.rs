@@ -188,6 +188,113 @@ impl Default for HotelPolicy {
     }
 }
 
+/// An operator's change to a hotel's policy: the fields given replace the
+/// current ones, the others stay. Built from the admin API's JSON body or
+/// the CLI's flags, so past the edge every value is a valid one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PolicyChange {
+    pub toolsets: Option<Toolsets>,
+    pub read_only: Option<bool>,
+    pub pms_writes: Option<WriteMode>,
+    pub comms: Option<WriteMode>,
+}
+
+const TOOLSET_NAMES: &str = "property, availability, bookings, offers, comms, or all";
+
+impl PolicyChange {
+    pub fn is_empty(&self) -> bool {
+        *self == PolicyChange::default()
+    }
+
+    pub fn apply(self, policy: HotelPolicy) -> HotelPolicy {
+        HotelPolicy {
+            toolsets: self.toolsets.unwrap_or(policy.toolsets),
+            read_only: self.read_only.unwrap_or(policy.read_only),
+            pms_writes: self.pms_writes.unwrap_or(policy.pms_writes),
+            comms: self.comms.unwrap_or(policy.comms),
+        }
+    }
+
+    /// The toolsets an operator enables: comma-separated names, at least
+    /// one. A hotel with none would serve an empty catalogue, which is more
+    /// likely an empty variable in a script than a wish; to stop a hotel's
+    /// assistants, delete its keys or disable its users.
+    pub fn parse_toolsets(text: &str) -> Result<Toolsets, String> {
+        enabled(text.parse()?)
+    }
+}
+
+fn enabled(toolsets: Toolsets) -> Result<Toolsets, String> {
+    if toolsets == Toolsets::NONE {
+        return Err(format!("name at least one toolset ({TOOLSET_NAMES})"));
+    }
+    Ok(toolsets)
+}
+
+/// Every field given: the change that makes any policy this one.
+impl From<HotelPolicy> for PolicyChange {
+    fn from(policy: HotelPolicy) -> Self {
+        PolicyChange {
+            toolsets: Some(policy.toolsets),
+            read_only: Some(policy.read_only),
+            pms_writes: Some(policy.pms_writes),
+            comms: Some(policy.comms),
+        }
+    }
+}
+
+/// The admin API's JSON object. Each refusal is one sentence that names the
+/// field and what it takes.
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for PolicyChange {
+    type Error = String;
+
+    fn try_from(fields: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
+        use serde_json::Value;
+        let mut change = PolicyChange::default();
+        for (name, value) in fields {
+            match name.as_str() {
+                "toolsets" => {
+                    let names = value.is_string()
+                        || value
+                            .as_array()
+                            .is_some_and(|a| a.iter().all(Value::is_string));
+                    let parsed = if names {
+                        serde_json::from_value(value).map_err(|e| e.to_string())
+                    } else {
+                        Err(format!(
+                            "a list of names or one comma-separated string ({TOOLSET_NAMES})"
+                        ))
+                    };
+                    let toolsets = parsed.and_then(enabled);
+                    change.toolsets = Some(toolsets.map_err(|e| format!("toolsets: {e}"))?);
+                }
+                "read_only" => {
+                    let flag = value.as_bool().ok_or("read_only: true or false")?;
+                    change.read_only = Some(flag);
+                }
+                "pms_writes" => change.pms_writes = Some(write_mode(&name, &value)?),
+                "comms" => change.comms = Some(write_mode(&name, &value)?),
+                other => {
+                    let other: String = other.chars().take(40).collect();
+                    return Err(format!(
+                        "unknown field `{other}` (a policy has toolsets, read_only, pms_writes \
+                         and comms)"
+                    ));
+                }
+            }
+        }
+        Ok(change)
+    }
+}
+
+fn write_mode(field: &str, value: &serde_json::Value) -> Result<WriteMode, String> {
+    value
+        .as_str()
+        .ok_or_else(|| "confirm or direct".to_owned())
+        .and_then(str::parse)
+        .map_err(|e| format!("{field}: {e}"))
+}
+
 /// What one connection asks to be narrowed to (`X-MCP-Toolsets`,
 /// `X-MCP-Readonly: true`): it can take away, never add.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,6 +381,7 @@ impl HotelPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn toolsets_parse_print_and_refuse_unknown_names() {
@@ -397,5 +505,84 @@ mod tests {
             writes: false,
             ..pms
         }));
+    }
+
+    fn change(body: serde_json::Value) -> Result<PolicyChange, String> {
+        match body {
+            serde_json::Value::Object(fields) => PolicyChange::try_from(fields),
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_change_keeps_what_it_does_not_name() {
+        let set = HotelPolicy {
+            toolsets: "bookings".parse().unwrap(),
+            read_only: true,
+            pms_writes: WriteMode::Direct,
+            comms: WriteMode::Direct,
+        };
+        assert_eq!(PolicyChange::default().apply(set), set);
+        assert!(PolicyChange::default().is_empty());
+        let partial = change(json!({"read_only": false, "comms": "confirm"})).unwrap();
+        assert!(!partial.is_empty());
+        assert_eq!(
+            partial.apply(set),
+            HotelPolicy {
+                read_only: false,
+                comms: WriteMode::Confirm,
+                ..set
+            }
+        );
+        assert_eq!(PolicyChange::from(set).apply(HotelPolicy::default()), set);
+        let listed = change(json!({"toolsets": ["offers", "comms"]})).unwrap();
+        let text = change(json!({"toolsets": "comms, offers"})).unwrap();
+        assert_eq!(listed, text);
+        assert_eq!(listed.toolsets.unwrap().to_string(), "offers,comms");
+        let all = change(json!({"toolsets": "all", "pms_writes": "direct"})).unwrap();
+        assert_eq!(
+            all.apply(set),
+            HotelPolicy {
+                toolsets: Toolsets::ALL,
+                ..set
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_change_is_refused_with_the_field_and_what_it_takes() {
+        for (body, field, allowed) in [
+            (json!({"toolsets": "bookings,spa"}), "toolsets", "comms"),
+            (json!({"toolsets": 3}), "toolsets", "comma-separated"),
+            (
+                json!({"toolsets": ["bookings", 1]}),
+                "toolsets",
+                "list of names",
+            ),
+            (json!({"toolsets": []}), "toolsets", "at least one"),
+            (json!({"toolsets": " , "}), "toolsets", "at least one"),
+            (json!({"read_only": "yes"}), "read_only", "true or false"),
+            (json!({"read_only": null}), "read_only", "true or false"),
+            (
+                json!({"pms_writes": "sometimes"}),
+                "pms_writes",
+                "confirm or direct",
+            ),
+            (json!({"comms": true}), "comms", "confirm or direct"),
+            (json!({"readonly": true}), "readonly", "read_only"),
+        ] {
+            let error = change(body.clone()).unwrap_err();
+            assert!(
+                error.contains(field) && error.contains(allowed),
+                "{body}: {error}"
+            );
+        }
+        assert!(PolicyChange::parse_toolsets("").is_err());
+        assert_eq!(
+            PolicyChange::parse_toolsets("property")
+                .unwrap()
+                .to_string(),
+            "property"
+        );
     }
 }

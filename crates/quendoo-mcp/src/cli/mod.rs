@@ -6,6 +6,7 @@ mod api_key;
 mod audit;
 mod keys;
 mod oauth;
+mod policy;
 mod tenant;
 mod token;
 mod user;
@@ -26,6 +27,7 @@ use crate::storage::{Store, redact_database_url};
 pub use api_key::ApiKeyCommand;
 pub use audit::AuditCommand;
 pub use oauth::OAuthCommand;
+pub use policy::PolicyCommand;
 pub use tenant::TenantCommand;
 pub use token::TokenArgs;
 pub use user::UserCommand;
@@ -51,6 +53,10 @@ pub enum Command {
     /// Manage tenants (hotels).
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// See and set what a hotel's assistants may do: toolsets, read-only,
+    /// confirmation of writes.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Manage dashboard users.
     #[command(subcommand)]
     User(UserCommand),
@@ -92,6 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keygen => keys::keygen(),
         Command::Tenant(command) => tenant::run(global, command).await,
+        Command::Policy(command) => policy::run(global, command).await,
         Command::User(command) => user::run(global, command).await,
         Command::ApiKey(command) => api_key::run(global, command).await,
         Command::RotateEncryptionKey => keys::rotate(global).await,

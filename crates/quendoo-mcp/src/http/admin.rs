@@ -1,7 +1,9 @@
 //! The admin API. `/admin/api-keys`: a hotel manages its own credentials
 //! with its own bearer token (values go in, never out). `/admin/tenants` and
 //! `/admin/users`: platform administration, for `ADMIN_TOKEN` or a JWT with
-//! `role: "admin"` and no tenant.
+//! `role: "admin"` and no tenant. `/admin/tenants/{id}/policy`: the
+//! platform sets what a hotel's assistants may do; `/admin/policy`: the
+//! hotel reads it.
 
 use axum::{
     Json, Router,
@@ -12,7 +14,7 @@ use axum::{
 use quendoo_api::Error as UpstreamError;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::caller::{PlatformAdmin, SeedCaller};
 use super::error::{ApiError, ApiJson};
@@ -21,6 +23,7 @@ use crate::{
     auth::password,
     domain::{EmailAddress, KeyName, TenantId, TenantName, UserId},
     http::AppState,
+    policy::{HotelPolicy, PolicyChange},
     tools::ToolError,
 };
 
@@ -30,6 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/api-keys/{key_name}", delete(delete_key))
         .route("/admin/tenants", get(list_tenants).post(create_tenant))
         .route("/admin/tenants/{id}", delete(delete_tenant))
+        .route(
+            "/admin/tenants/{id}/policy",
+            get(tenant_policy).put(change_tenant_policy),
+        )
+        .route("/admin/policy", get(own_policy))
         .route("/admin/users", get(list_users).post(create_user))
         .route("/admin/users/{id}/password", post(set_password))
         .route("/admin/users/{id}/disabled", put(set_disabled))
@@ -169,21 +177,79 @@ async fn list_tenants(
     Ok(Json(json!({ "tenants": tenants })))
 }
 
+fn tenant_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "Tenant not found")
+}
+
+/// A tenant id from the path; one that cannot be an id names no tenant.
+fn tenant_id(raw: &str) -> Result<TenantId, ApiError> {
+    raw.parse().map_err(|_| tenant_not_found())
+}
+
 async fn delete_tenant(
     State(state): State<AppState>,
     _admin: PlatformAdmin,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "Tenant not found");
-    let id: TenantId = id.parse().map_err(|_| not_found())?;
+    let id = tenant_id(&id)?;
     if !state.store.delete_tenant(&id).await? {
-        return Err(not_found());
+        return Err(tenant_not_found());
     }
     tracing::info!(tenant = %id, "tenant deleted");
     Ok(Json(json!({
         "status": "success",
         "message": format!("Tenant '{id}' deleted with its users, keys and connections"),
     })))
+}
+
+/// The hotel's policy: the defaults when the operator never set one.
+async fn tenant_policy(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    Path(id): Path<String>,
+) -> Result<Json<HotelPolicy>, ApiError> {
+    Ok(Json(
+        existing_tenant_policy(&state, &tenant_id(&id)?).await?,
+    ))
+}
+
+async fn existing_tenant_policy(state: &AppState, id: &TenantId) -> Result<HotelPolicy, ApiError> {
+    state.store.require_tenant(id).await?;
+    Ok(state.store.hotel_policy(id).await?)
+}
+
+/// Changes the fields the body names, keeps the others; answers the result.
+async fn change_tenant_policy(
+    State(state): State<AppState>,
+    _admin: PlatformAdmin,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<Json<HotelPolicy>, ApiError> {
+    let id = tenant_id(&id)?;
+    let change = PolicyChange::try_from(body)
+        .map_err(|error| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error))?;
+    if change.is_empty() {
+        // Nothing to store: a row of defaults would pin today's defaults.
+        return Ok(Json(existing_tenant_policy(&state, &id).await?));
+    }
+    let policy = state.store.change_hotel_policy(&id, change).await?;
+    tracing::info!(
+        tenant = %id,
+        toolsets = %policy.toolsets,
+        read_only = policy.read_only,
+        pms_writes = policy.pms_writes.name(),
+        comms = policy.comms.name(),
+        "hotel policy changed"
+    );
+    Ok(Json(policy))
+}
+
+/// The calling hotel's own policy (read only: the platform sets it).
+async fn own_policy(
+    State(state): State<AppState>,
+    SeedCaller(caller): SeedCaller,
+) -> Result<Json<HotelPolicy>, ApiError> {
+    Ok(Json(state.store.hotel_policy(&caller.tenant).await?))
 }
 
 #[derive(Deserialize)]

@@ -127,6 +127,32 @@ const OPERATIONS: &[Operation] = &[
     ),
     op(
         "get",
+        "/admin/tenants/{id}/policy",
+        "A hotel's policy: toolsets, read_only, pms_writes and comms (the defaults when never set)",
+        Access::Admin,
+        &[],
+    ),
+    op(
+        "put",
+        "/admin/tenants/{id}/policy",
+        "Change the fields given of a hotel's policy (toolsets: a list or a comma string, all allowed; pms_writes and comms: confirm or direct); answers the result",
+        Access::Admin,
+        &[
+            ("toolsets", "array", false),
+            ("read_only", "boolean", false),
+            ("pms_writes", "string", false),
+            ("comms", "string", false),
+        ],
+    ),
+    op(
+        "get",
+        "/admin/policy",
+        "The calling hotel's own policy (only the platform administrator changes it)",
+        Access::Tenant,
+        &[],
+    ),
+    op(
+        "get",
         "/admin/users",
         "List users (?tenant_id= for one tenant)",
         Access::Admin,

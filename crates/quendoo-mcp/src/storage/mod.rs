@@ -81,6 +81,11 @@ impl Backend {
                     "audit_origin",
                     include_str!("../../migrations/sqlite/0004_audit_origin.sql"),
                 ),
+                (
+                    5,
+                    "hotel_policies",
+                    include_str!("../../migrations/sqlite/0005_hotel_policies.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -107,6 +112,11 @@ impl Backend {
                     5,
                     "audit_origin",
                     include_str!("../../migrations/postgres/0005_audit_origin.sql"),
+                ),
+                (
+                    6,
+                    "hotel_policies",
+                    include_str!("../../migrations/postgres/0006_hotel_policies.sql"),
                 ),
             ],
         };

@@ -170,6 +170,85 @@ fn tenant_commands() {
 }
 
 #[test]
+fn policy_commands() {
+    let cli = Cli::new();
+    cli.ok(&["tenant", "create", "--name", "A", "--id", "a"], &[]);
+    cli.ok(&["tenant", "create", "--name", "B", "--id", "b"], &[]);
+    assert_eq!(
+        cli.ok(&["policy", "show", "--tenant", "a"], &[]),
+        "toolsets\tproperty,availability,bookings,offers,comms\nread_only\tfalse\n\
+         pms_writes\tconfirm\ncomms\tconfirm"
+    );
+    let set = cli.ok(
+        &[
+            "policy",
+            "set",
+            "--tenant",
+            "a",
+            "--toolsets",
+            "offers,bookings",
+            "--pms-writes",
+            "direct",
+        ],
+        &[],
+    );
+    assert_eq!(
+        set,
+        "toolsets\tbookings,offers\nread_only\tfalse\npms_writes\tdirect\ncomms\tconfirm"
+    );
+    // A later change keeps what it does not name.
+    let json: Value = serde_json::from_str(&cli.ok(
+        &[
+            "policy",
+            "set",
+            "--tenant",
+            "a",
+            "--read-only",
+            "true",
+            "--json",
+        ],
+        &[],
+    ))
+    .unwrap();
+    let expected = serde_json::json!({"toolsets": ["bookings", "offers"], "read_only": true,
+        "pms_writes": "direct", "comms": "confirm"});
+    assert_eq!(json, expected);
+    let shown: Value =
+        serde_json::from_str(&cli.ok(&["policy", "show", "--tenant", "a", "--json"], &[])).unwrap();
+    assert_eq!(shown, expected);
+    let other: Value =
+        serde_json::from_str(&cli.ok(&["policy", "show", "--tenant", "b", "--json"], &[])).unwrap();
+    assert_eq!(other["toolsets"].as_array().unwrap().len(), 5, "{other}");
+
+    for (args, says) in [
+        (vec!["--toolsets", "spa"], "unknown toolset `spa`"),
+        (vec!["--toolsets", ""], "name at least one toolset"),
+        (vec!["--read-only", "yes"], "--read-only"),
+        (vec!["--comms", "later"], "confirm or direct"),
+        (vec![], "--toolsets"),
+    ] {
+        let mut full = vec!["policy", "set", "--tenant", "a"];
+        full.extend(args);
+        let error = cli.fails(&full, &[]);
+        assert!(error.contains(says), "{full:?}: {error}");
+    }
+    assert_eq!(
+        cli.fails(&["policy", "show", "--tenant", "nope"], &[]),
+        "error: tenant 'nope' not found"
+    );
+    assert_eq!(
+        cli.fails(
+            &["policy", "set", "--tenant", "nope", "--comms", "direct"],
+            &[]
+        ),
+        "error: tenant 'nope' not found"
+    );
+    let unchanged: Value =
+        serde_json::from_str(&cli.ok(&["policy", "show", "--tenant", "a", "--json"], &[])).unwrap();
+    assert_eq!(unchanged, expected, "refused changes changed nothing");
+}
+
+#[test]
 fn user_commands() {
     let cli = Cli::new();
     cli.ok(&["tenant", "create", "--name", "A", "--id", "a"], &[]);

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId};
+use quendoo_mcp::policy::{HotelPolicy, PolicyChange, Toolsets, WriteMode};
 use quendoo_mcp::storage::{AuditEntry, AuditQuery, Backend, StorageError, Store};
 
 on_both_backends!(
@@ -13,6 +14,7 @@ on_both_backends!(
     rotation_support_replaces_only_unchanged_values,
     connections_expire_and_count,
     deleting_a_tenant_cascades,
+    hotel_policies_round_trip_and_go_with_their_tenant,
     audit_log,
     closed_store_reports_database_errors,
 );
@@ -416,6 +418,80 @@ async fn deleting_a_tenant_cascades(store: Store) {
         .create_user(&keep.id, &email("a@gone.com"))
         .await
         .unwrap();
+}
+
+async fn hotel_policies_round_trip_and_go_with_their_tenant(store: Store) {
+    let a = store.create_tenant(Some(tid("a")), "A").await.unwrap().id;
+    let b = store.create_tenant(Some(tid("b")), "B").await.unwrap().id;
+    assert_eq!(
+        store.hotel_policy(&a).await.unwrap(),
+        HotelPolicy::default()
+    );
+
+    let locked = HotelPolicy {
+        toolsets: "bookings,comms".parse().unwrap(),
+        read_only: true,
+        pms_writes: WriteMode::Direct,
+        comms: WriteMode::Confirm,
+    };
+    store.set_hotel_policy(&a, &locked).await.unwrap();
+    assert_eq!(store.hotel_policy(&a).await.unwrap(), locked);
+    assert_eq!(
+        store.hotel_policy(&b).await.unwrap(),
+        HotelPolicy::default()
+    );
+
+    // A change keeps what it leaves out, on a stored row and on a first one.
+    let comms = PolicyChange {
+        comms: Some(WriteMode::Direct),
+        ..PolicyChange::default()
+    };
+    let all = PolicyChange {
+        toolsets: Some(Toolsets::ALL),
+        ..PolicyChange::default()
+    };
+    let changed = store.change_hotel_policy(&a, comms).await.unwrap();
+    assert_eq!(
+        changed,
+        HotelPolicy {
+            comms: WriteMode::Direct,
+            ..locked
+        }
+    );
+    let changed = store.change_hotel_policy(&a, all).await.unwrap();
+    assert_eq!(
+        changed,
+        HotelPolicy {
+            toolsets: Toolsets::ALL,
+            comms: WriteMode::Direct,
+            ..locked
+        }
+    );
+    assert_eq!(store.hotel_policy(&a).await.unwrap(), changed);
+    let first = store.change_hotel_policy(&b, comms).await.unwrap();
+    assert_eq!(first, comms.apply(HotelPolicy::default()));
+
+    // Foreign keys hold (on SQLite too): no policy for a tenant that does
+    // not exist, and none left behind by a deleted one.
+    let orphan = store
+        .change_hotel_policy(&tid("nope"), comms)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(orphan, StorageError::NotFound { what: "tenant", .. }),
+        "{orphan}"
+    );
+    assert!(store.delete_tenant(&a).await.unwrap());
+    store
+        .create_tenant(Some(a.clone()), "A again")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.hotel_policy(&a).await.unwrap(),
+        HotelPolicy::default(),
+        "the deleted tenant's policy went with it"
+    );
+    assert_eq!(store.hotel_policy(&b).await.unwrap(), first);
 }
 
 async fn audit_log(store: Store) {

@@ -18,6 +18,7 @@ on_both_backends!(|db| crate::spawn(db, super::with_admin_token).await;
     a_hotel_manages_its_own_keys,
     hotels_cannot_touch_each_others_keys_or_connections,
     platform_admin_manages_tenants_and_users,
+    the_platform_sets_a_hotels_policy_and_the_hotel_reads_it,
     every_documented_path_answers,
 );
 
@@ -407,6 +408,141 @@ async fn platform_admin_manages_tenants_and_users(app: TestApp) {
         &api.call(Method::POST, "/mcp/connect", Some(&token), None)
             .await,
         StatusCode::NOT_FOUND,
+    );
+}
+
+async fn the_platform_sets_a_hotels_policy_and_the_hotel_reads_it(app: TestApp) {
+    let a = app.hotel_without_keys("Policy A").await;
+    let b = app.hotel_without_keys("Policy B").await;
+    let api = Api::of(&app);
+    let admin = Some(ADMIN_TOKEN);
+    let path = format!("/admin/tenants/{}/policy", a.tenant);
+    let put = |body: Value| api.call(Method::PUT, &path, admin, Some(body));
+    let defaults = json!({"toolsets": ["property", "availability", "bookings", "offers", "comms"],
+        "read_only": false, "pms_writes": "confirm", "comms": "confirm"});
+
+    let read = api.call(Method::GET, &path, admin, None).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.body, defaults);
+
+    // Each change keeps what it does not name.
+    let first = put(json!({"toolsets": "bookings, offers", "pms_writes": "direct"})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let second = put(json!({"read_only": true})).await;
+    let expected = json!({"toolsets": ["bookings", "offers"], "read_only": true,
+        "pms_writes": "direct", "comms": "confirm"});
+    assert_eq!(second.body, expected);
+    let third = put(json!({"comms": "direct"})).await;
+    assert_eq!(third.body["read_only"], true, "{}", third.body);
+    assert_eq!(third.body["comms"], "direct");
+    assert_eq!(put(json!({"comms": "confirm"})).await.body, expected);
+    assert_eq!(
+        put(json!({})).await.body,
+        expected,
+        "an empty change changes nothing"
+    );
+    let listed = put(json!({"toolsets": ["comms", "all"], "read_only": false})).await;
+    assert_eq!(listed.body["toolsets"], defaults["toolsets"]);
+    let set = put(json!({"toolsets": ["bookings", "offers"], "read_only": true})).await;
+    assert_eq!(set.body, expected);
+    assert_eq!(
+        api.call(Method::GET, &path, admin, None).await.body,
+        expected
+    );
+
+    // Bad values: a sentence naming the field and what it takes; nothing changes.
+    for (body, says) in [
+        (
+            json!({"toolsets": "bookings,spa"}),
+            "toolsets: unknown toolset `spa`",
+        ),
+        (
+            json!({"toolsets": []}),
+            "toolsets: name at least one toolset",
+        ),
+        (
+            json!({"toolsets": 5}),
+            "toolsets: a list of names or one comma-separated string",
+        ),
+        (json!({"read_only": "yes"}), "read_only: true or false"),
+        (
+            json!({"pms_writes": "later"}),
+            "pms_writes: unknown write mode `later` (confirm or direct)",
+        ),
+        (json!({"comms": null}), "comms: confirm or direct"),
+        (
+            json!({"comms": "direct", "readonly": true}),
+            "unknown field `readonly`",
+        ),
+    ] {
+        let text = detail(&put(body.clone()).await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(text.contains(says), "{body}: {text}");
+    }
+    let not_an_object = api
+        .call(Method::PUT, &path, admin, Some(json!(["read_only"])))
+        .await;
+    detail(&not_an_object, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api.call(Method::GET, &path, admin, None).await.body,
+        expected
+    );
+
+    // An unknown tenant, or a path that cannot be one: 404, on both methods.
+    for unknown in [
+        "/admin/tenants/nobody/policy",
+        "/admin/tenants/not%20an%20id/policy",
+    ] {
+        detail(
+            &api.call(Method::GET, unknown, admin, None).await,
+            StatusCode::NOT_FOUND,
+        );
+        let change = api
+            .call(
+                Method::PUT,
+                unknown,
+                admin,
+                Some(json!({"read_only": true})),
+            )
+            .await;
+        let text = detail(&change, StatusCode::NOT_FOUND);
+        assert!(
+            text.starts_with("Tenant") && text.ends_with("not found"),
+            "{text}"
+        );
+    }
+
+    // A hotel reads its own policy, never changes it, never reads another's.
+    let own = api
+        .call(Method::GET, "/admin/policy", Some(&a.token), None)
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    assert_eq!(own.body, expected);
+    let other = api
+        .call(Method::GET, "/admin/policy", Some(&b.token), None)
+        .await;
+    assert_eq!(other.body, defaults, "B sees its own (default) policy");
+    for token in [&a.token, &b.token] {
+        let change = api
+            .call(
+                Method::PUT,
+                &path,
+                Some(token),
+                Some(json!({"read_only": false})),
+            )
+            .await;
+        detail(&change, StatusCode::FORBIDDEN);
+        detail(
+            &api.call(Method::GET, &path, Some(token), None).await,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    detail(
+        &api.call(Method::GET, "/admin/policy", None, None).await,
+        StatusCode::UNAUTHORIZED,
+    );
+    assert_eq!(
+        api.call(Method::GET, &path, admin, None).await.body,
+        expected
     );
 }
 
