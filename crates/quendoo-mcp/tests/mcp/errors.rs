@@ -261,6 +261,7 @@ mod limits {
 
     async fn reaching_people_stops_at_the_hourly_limit(app: TestApp) {
         let hotel = app.hotel("Limited").await;
+        app.direct_writes(&hotel).await;
         let client = connect(&app, &hotel.token).await;
         let email = json!({"to": "guest@example.com", "subject": "s", "message": "m"});
         for _ in 0..2 {
@@ -282,6 +283,7 @@ mod limits {
         let voice = json!({"phone": "+359888123456", "message": "m", "language": "en-US"});
         ok(call(&client, "make_call", voice).await);
         let other = app.hotel("Not limited").await;
+        app.direct_writes(&other).await;
         let other_client = connect(&app, &other.token).await;
         ok(call(&other_client, "send_quendoo_email", email).await);
         let sent = |bearer: &str| {
@@ -306,6 +308,7 @@ mod limits {
     /// two replicas: 5 go out, 45 are refused, whatever the interleaving.
     async fn burst(app: &TestApp, addrs: &[std::net::SocketAddr]) {
         let hotel = app.hotel("Burst").await;
+        app.direct_writes(&hotel).await;
         let calls = (0..50).map(|i| {
             let addr = addrs[i % addrs.len()];
             let token = hotel.token.clone();

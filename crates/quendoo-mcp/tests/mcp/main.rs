@@ -105,6 +105,7 @@ pub fn text(result: &CallToolResult) -> String {
 }
 
 mod auth;
+mod confirmation;
 mod errors;
 mod hotel_limits;
 mod isolation;
@@ -113,3 +114,4 @@ mod operations;
 mod resources;
 mod revisions;
 mod tools;
+mod toolsets;

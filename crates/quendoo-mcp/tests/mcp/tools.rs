@@ -45,6 +45,7 @@ async fn listing_shows_eleven_described_tools(app: TestApp) {
 
 async fn every_tool_works_against_the_simulator(app: TestApp) {
     let hotel = app.hotel("Every tool").await;
+    app.direct_writes(&hotel).await;
     let client = connect(&app, &hotel.token).await;
     let held = || app.sim.snapshot(&hotel.spec.api_key).expect("property");
     let snapshot = held();

@@ -26,6 +26,7 @@ async fn run(api: &Api, connection: &str, tool: &str, args: Value) -> Value {
 
 async fn dashboard_flow_runs_every_tool(app: TestApp) {
     let hotel = app.hotel("Dashboard").await;
+    app.direct_writes(&hotel).await;
     let api = Api::of(&app);
     let reply = api
         .call(Method::POST, "/mcp/connect", Some(&hotel.token), None)

@@ -10,6 +10,7 @@ use quendoo_mcp::{
     crypto::{Cipher, EncryptionKey},
     domain::{KeyName, TenantId},
     http::AppState,
+    policy::{HotelPolicy, WriteMode},
 };
 use quendoo_sim::{PropertySpec, RunningSim, SimConfig};
 use secrecy::SecretString;
@@ -155,6 +156,26 @@ impl TestApp {
                 .expect("store secret");
         }
         hotel
+    }
+
+    /// `hotel`'s writes run when called, without a preview to confirm first
+    /// (the operator's `pms_writes` and `comms` set to `direct`).
+    pub async fn direct_writes(&self, hotel: &Hotel) {
+        let policy = HotelPolicy {
+            pms_writes: WriteMode::Direct,
+            comms: WriteMode::Direct,
+            ..HotelPolicy::default()
+        };
+        self.set_policy(hotel, policy).await;
+    }
+
+    /// Sets `hotel`'s policy as the operator would.
+    pub async fn set_policy(&self, hotel: &Hotel, policy: HotelPolicy) {
+        self.state
+            .store
+            .set_hotel_policy(&hotel.tenant, &policy)
+            .await
+            .expect("hotel policy");
     }
 
     /// A tenant and a simulator property, but no credential stored yet.

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod logs;
+pub mod transports;
 
 /// Runs each `async fn name(arg)` of the calling module twice: on a fresh
 /// SQLite file and on a fresh PostgreSQL database. `arg` is `$setup`, an

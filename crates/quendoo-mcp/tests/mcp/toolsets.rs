@@ -1,0 +1,212 @@
+//! Toolsets and read-only on every transport: what the operator sets for a
+//! hotel, and what a connection narrows it to with `X-MCP-Toolsets` and
+//! `X-MCP-Readonly`, never wider. `tools/list` shows exactly what may be
+//! called; anything else is refused with a sentence saying why.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{
+    app::TestApp,
+    transports::{Transport, call_tool, list_tools},
+};
+use quendoo_mcp::policy::HotelPolicy;
+
+on_both_backends!(|db| crate::support::app::TestApp::spawn(db).await;
+    a_read_only_hotel_lists_and_runs_only_reads,
+    toolsets_hold_and_headers_never_widen_them,
+    a_connection_narrows_what_the_hotel_allows,
+);
+
+const READS: [&str; 5] = [
+    "get_property_settings",
+    "get_rooms_details",
+    "get_availability",
+    "get_bookings",
+    "get_booking_offers",
+];
+
+fn update() -> serde_json::Value {
+    json!({"values": [{"date": "2026-12-20", "room_id": 1, "avail": 0}]})
+}
+
+async fn a_read_only_hotel_lists_and_runs_only_reads(app: TestApp) {
+    let hotel = app.hotel("Read only").await;
+    let policy = HotelPolicy {
+        read_only: true,
+        ..HotelPolicy::default()
+    };
+    app.set_policy(&hotel, policy).await;
+    for transport in Transport::ALL {
+        // A header asking for writes changes nothing.
+        for headers in [&[][..], &[("X-MCP-Readonly", "false")][..]] {
+            if let Some(names) = list_tools(&app, &hotel, transport, headers).await {
+                assert!(
+                    READS.iter().all(|r| names.iter().any(|n| n == r)),
+                    "{names:?}"
+                );
+                for write in [
+                    "update_availability",
+                    "ack_booking",
+                    "send_quendoo_email",
+                    "make_call",
+                ] {
+                    assert!(
+                        !names.iter().any(|n| n == write),
+                        "{transport:?}: {names:?}"
+                    );
+                }
+            }
+            let refused = call_tool(
+                &app,
+                &hotel,
+                transport,
+                "update_availability",
+                update(),
+                headers,
+            )
+            .await;
+            let text = refused.refused();
+            assert!(
+                text.contains("update_availability") && text.contains("read-only"),
+                "{transport:?}: {text}"
+            );
+            if transport == Transport::Rest {
+                assert_eq!(refused.status, StatusCode::FORBIDDEN);
+            }
+            call_tool(
+                &app,
+                &hotel,
+                transport,
+                "get_bookings",
+                json!({"limit": 1}),
+                headers,
+            )
+            .await
+            .ok();
+        }
+    }
+}
+
+async fn toolsets_hold_and_headers_never_widen_them(app: TestApp) {
+    let hotel = app.hotel("Bookings desk").await;
+    let policy = HotelPolicy {
+        toolsets: "bookings,offers".parse().unwrap(),
+        ..HotelPolicy::default()
+    };
+    app.set_policy(&hotel, policy).await;
+    for transport in Transport::ALL {
+        if let Some(names) = list_tools(&app, &hotel, transport, &[]).await {
+            assert!(names.iter().any(|n| n == "get_bookings"), "{names:?}");
+            assert!(names.iter().any(|n| n == "get_booking_offers"), "{names:?}");
+            for other in [
+                "get_availability",
+                "update_availability",
+                "get_property_settings",
+                "make_call",
+            ] {
+                assert!(
+                    !names.iter().any(|n| n == other),
+                    "{transport:?}: {names:?}"
+                );
+            }
+        }
+        for headers in [
+            &[][..],
+            &[("X-MCP-Toolsets", "all")][..],
+            &[("X-MCP-Toolsets", "availability,bookings")][..],
+        ] {
+            let refused = call_tool(
+                &app,
+                &hotel,
+                transport,
+                "get_availability",
+                json!({"date_from": "2026-12-20", "date_to": "2026-12-21", "sysres": "qdo"}),
+                headers,
+            )
+            .await;
+            let text = refused.refused();
+            assert!(
+                text.contains("availability toolset") && text.contains("operator"),
+                "{transport:?} {headers:?}: {text}"
+            );
+        }
+        // Asking for more lists no more.
+        if let Some(names) = list_tools(&app, &hotel, transport, &[("X-MCP-Toolsets", "all")]).await
+        {
+            assert!(!names.iter().any(|n| n == "get_availability"), "{names:?}");
+        }
+        call_tool(
+            &app,
+            &hotel,
+            transport,
+            "get_bookings",
+            json!({"limit": 1}),
+            &[],
+        )
+        .await
+        .ok();
+    }
+}
+
+async fn a_connection_narrows_what_the_hotel_allows(app: TestApp) {
+    let hotel = app.hotel("Narrowed").await;
+    let offers_only = [("X-MCP-Toolsets", "offers")];
+    let read_only = [("X-MCP-Readonly", "true")];
+    for transport in Transport::ALL {
+        if let Some(names) = list_tools(&app, &hotel, transport, &offers_only).await {
+            assert_eq!(names, ["get_booking_offers"], "{transport:?}");
+        }
+        let refused = call_tool(
+            &app,
+            &hotel,
+            transport,
+            "get_bookings",
+            json!({}),
+            &offers_only,
+        )
+        .await;
+        assert!(
+            refused.refused().contains("X-MCP-Toolsets"),
+            "{transport:?}: {refused:?}"
+        );
+
+        if let Some(names) = list_tools(&app, &hotel, transport, &read_only).await {
+            assert!(
+                names
+                    .iter()
+                    .all(|n| !["update_availability", "make_call"].contains(&n.as_str()))
+            );
+            assert!(names.iter().any(|n| n == "get_bookings"));
+        }
+        let refused = call_tool(
+            &app,
+            &hotel,
+            transport,
+            "update_availability",
+            update(),
+            &read_only,
+        )
+        .await;
+        assert!(
+            refused.refused().contains("X-MCP-Readonly"),
+            "{transport:?}: {refused:?}"
+        );
+
+        // A header we cannot read is refused, not taken as "no narrowing".
+        let bad = call_tool(
+            &app,
+            &hotel,
+            transport,
+            "get_bookings",
+            json!({}),
+            &[("X-MCP-Toolsets", "bookings,everything")],
+        )
+        .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::BAD_REQUEST,
+            "{transport:?}: {bad:?}"
+        );
+    }
+}
