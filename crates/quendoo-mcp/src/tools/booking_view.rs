@@ -15,7 +15,7 @@ pub struct BookingView {
     /// The current revision, which ack_booking takes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision_id: Option<i64>,
-    /// As Quendoo says it, e.g. `confirmed`, `modified`, `cancelled`.
+    /// e.g. `confirmed`, `modified`, `cancelled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     pub checkin_date: NaiveDate,

@@ -48,15 +48,13 @@ struct RoomTypeOccupancy {
     counts: Counts,
 }
 
+// The tool's description defines these; field docs would repeat it in
+// both places the struct is flattened into.
 #[derive(Debug, Default, PartialEq, Serialize, JsonSchema)]
 struct Counts {
-    /// free + sold.
     total: i64,
-    /// Still for sale in this inventory (0 while closed).
     free: i64,
-    /// Booked: rooms of non-cancelled bookings staying that night.
     sold: i64,
-    /// sold / total, in percent with one decimal (0 when total is 0).
     percent: f64,
 }
 
@@ -84,8 +82,9 @@ pub fn get_occupancy() -> ToolDef {
             title: "Occupancy per night",
             description: "How full the hotel is on each night of a range, per room type and \
                 overall: rooms sold (non-cancelled bookings staying that night), free (for sale \
-                in the inventory asked for), total (= free + sold) and percent sold. Use it \
-                instead of combining get_availability and get_bookings for \"how full are we\".",
+                in the inventory asked for, 0 while closed), total (= free + sold) and percent \
+                sold (one decimal, 0 when total is 0). Use it instead of combining \
+                get_availability and get_bookings for \"how full are we\".",
             hints: Hints::READ,
             toolset: Toolset::Availability,
             credential: KeyName::QuendooApiKey,

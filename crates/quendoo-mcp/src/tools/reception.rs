@@ -62,7 +62,7 @@ pub fn get_arrivals_departures() -> ToolDef {
             description: "Bookings checking in and checking out on one date, cancelled ones \
                 left out, with guest contact, rooms (booking_item_id, room number once \
                 assigned) and counts. Use it instead of get_bookings for \"who arrives/leaves \
-                today\". Paged: pass next_cursor as cursor.",
+                today\".",
             hints: Hints::READ,
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
@@ -149,8 +149,7 @@ pub fn find_guest() -> ToolDef {
             title: "Find a guest's bookings",
             description: "Finds bookings by the guest's name, e-mail, phone (digits compared, \
                 any format) or booking id, from one query, and says which field matched. Use \
-                it instead of get_bookings to find a guest or a booking someone mentions. \
-                Paged: pass next_cursor as cursor.",
+                it instead of get_bookings to find a guest or a booking someone mentions.",
             hints: Hints::READ,
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
@@ -276,7 +275,7 @@ pub fn get_unacknowledged_bookings() -> ToolDef {
             description: "Bookings whose current revision (new, modified or cancelled) the \
                 hotel has not acknowledged yet, soonest arrival first, with the revision_id and \
                 booking_item_ids that ack_booking takes. Use it instead of get_bookings to see \
-                what is new. Paged: pass next_cursor as cursor.",
+                what is new.",
             hints: Hints::READ,
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
