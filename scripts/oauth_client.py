@@ -7,7 +7,7 @@ served from a loopback port here), and sends the person to the sign-in page.
 That person is played by an HTTP client posting the sign-in form (once with a
 wrong password, which must be refused) and the consent form, as a browser
 would, keeping cookies and stopping at the redirect back to the client. Then:
-tools/list (11 tools with all three scopes), get_bookings, a forced token
+tools/list (15 tools with all three scopes), get_bookings, a forced token
 refresh (the stored token marked expired) and another call, which must be
 served by the rotated tokens without a second sign-in; the refresh token
 spent by that refresh must then be refused. Exits non-zero on any mismatch.
@@ -306,7 +306,7 @@ async def run(url: str, email: str, password: str, cimd: bool) -> str:
                     check(SCOPES <= set((first.scope or "").split()), f"granted scope: {first.scope}")
 
                     tools = await asyncio.wait_for(session.list_tools(), STEP_TIMEOUT)
-                    check(len(tools.tools) == 11, f"{len(tools.tools)} tools: {[t.name for t in tools.tools]}")
+                    check(len(tools.tools) == 15, f"{len(tools.tools)} tools: {[t.name for t in tools.tools]}")
                     page = await asyncio.wait_for(session.call_tool("get_bookings", {"limit": 2}), STEP_TIMEOUT)
                     check(not page.is_error, f"get_bookings: {page.content}")
                     check(page.structured_content and page.structured_content.get("returned") == 2, f"get_bookings: {page.structured_content}")
@@ -325,7 +325,7 @@ async def run(url: str, email: str, password: str, cimd: bool) -> str:
                         "the refresh token was not rotated",
                     )
                     tools = await asyncio.wait_for(session.list_tools(), STEP_TIMEOUT)
-                    check(len(tools.tools) == 11, f"after refresh: {len(tools.tools)} tools")
+                    check(len(tools.tools) == 15, f"after refresh: {len(tools.tools)} tools")
 
         # The spent refresh token must not work again (rotation).
         token_endpoint = str(provider.context.oauth_metadata.token_endpoint)

@@ -33,7 +33,7 @@ async def main(url: str, token: str | None) -> None:
             init = await asyncio.wait_for(session.initialize(), 20)
             assert init.server_info.name == "quendoo-mcp", init.server_info
             tools = await asyncio.wait_for(session.list_tools(), 20)
-            assert len(tools.tools) == 11, [t.name for t in tools.tools]
+            assert len(tools.tools) == 15, [t.name for t in tools.tools]
             page = await asyncio.wait_for(session.call_tool("get_bookings", {"limit": 2}), 20)
             assert not page.is_error, page.content
             assert page.structured_content["returned"] == 2, page.structured_content

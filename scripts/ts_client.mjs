@@ -24,7 +24,7 @@ const options = { timeout: 20000 };
 await client.connect(transport, options);
 assert.equal(client.getServerVersion()?.name, "quendoo-mcp");
 const { tools } = await client.listTools(undefined, options);
-assert.equal(tools.length, 11, tools.map((t) => t.name).join(","));
+assert.equal(tools.length, 15, tools.map((t) => t.name).join(","));
 const page = await client.callTool({ name: "get_bookings", arguments: { limit: 2 } }, undefined, options);
 assert.ok(!page.isError, JSON.stringify(page.content));
 assert.equal(page.structuredContent.returned, 2);

@@ -15,16 +15,17 @@ use crate::{domain::KeyName, policy::Toolset};
 const MAX_RANGE_DAYS: i64 = 366;
 const MAX_UPDATE_VALUES: usize = 1000;
 
+// A range of nights of one inventory; get_occupancy takes the same.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AvailabilityArgs {
+pub(super) struct AvailabilityArgs {
     /// First night, `YYYY-MM-DD`.
-    date_from: NaiveDate,
+    pub date_from: NaiveDate,
     /// Last night, `YYYY-MM-DD`, on or after `date_from`, at most 366 days later.
-    date_to: NaiveDate,
+    pub date_to: NaiveDate,
     /// Which inventory: `qdo` for Quendoo's own (direct sales), `ext` for the
     /// inventory shared with external channels. Use `qdo` unless asked otherwise.
-    sysres: Sysres,
+    pub sysres: Sysres,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -37,18 +38,18 @@ struct AvailabilityReport {
 }
 
 #[derive(Debug, PartialEq, Serialize, JsonSchema)]
-struct NightAvailability {
-    room_id: i64,
+pub(super) struct NightAvailability {
+    pub room_id: i64,
     /// The room type's name in the PMS; absent if the PMS no longer lists the room.
     #[serde(skip_serializing_if = "Option::is_none")]
-    room_name: Option<String>,
+    pub room_name: Option<String>,
     /// The night, `YYYY-MM-DD`.
-    date: String,
+    pub date: String,
     /// Rooms of this type still free that night.
-    qty: i64,
+    pub qty: i64,
     /// Whether the room type is open for sale that night (when Quendoo does
     /// not say, taken as "some rooms are free").
-    is_opened: bool,
+    pub is_opened: bool,
 }
 
 pub fn get_availability() -> ToolDef {
@@ -67,32 +68,7 @@ pub fn get_availability() -> ToolDef {
             credential: KeyName::QuendooApiKey,
         },
         |context, args: AvailabilityArgs| async move {
-            let days = (args.date_to - args.date_from).num_days();
-            if days < 0 {
-                return Err(ToolError::InvalidArguments(
-                    "date_to: must be on or after date_from".into(),
-                ));
-            }
-            if days >= MAX_RANGE_DAYS {
-                return Err(ToolError::InvalidArguments(format!(
-                    "date_to: the range may span at most {MAX_RANGE_DAYS} nights; ask for a shorter range"
-                )));
-            }
-            let (data, names) = tokio::try_join!(
-                async {
-                    Ok(context
-                        .client()
-                        .get_availability(
-                            context.credential(),
-                            args.date_from,
-                            args.date_to,
-                            args.sysres,
-                        )
-                        .await?)
-                },
-                context.room_names(),
-            )?;
-            let availability = flatten_availability(&data, |room| names.get(&room).cloned())?;
+            let availability = fetch(&context, &args).await?;
             Ok(AvailabilityReport {
                 date_from: args.date_from,
                 date_to: args.date_to,
@@ -101,6 +77,39 @@ pub fn get_availability() -> ToolDef {
             })
         },
     )
+}
+
+/// The free rooms per room type and night of `args`' range, named.
+pub(super) async fn fetch(
+    context: &ToolContext,
+    args: &AvailabilityArgs,
+) -> Result<Vec<NightAvailability>, ToolError> {
+    let days = (args.date_to - args.date_from).num_days();
+    if days < 0 {
+        return Err(ToolError::InvalidArguments(
+            "date_to: must be on or after date_from".into(),
+        ));
+    }
+    if days >= MAX_RANGE_DAYS {
+        return Err(ToolError::InvalidArguments(format!(
+            "date_to: the range may span at most {MAX_RANGE_DAYS} nights; ask for a shorter range"
+        )));
+    }
+    let (data, names) = tokio::try_join!(
+        async {
+            Ok(context
+                .client()
+                .get_availability(
+                    context.credential(),
+                    args.date_from,
+                    args.date_to,
+                    args.sysres,
+                )
+                .await?)
+        },
+        context.room_names(),
+    )?;
+    flatten_availability(&data, |room| names.get(&room).cloned())
 }
 
 /// `{"2666": {"2026-03-15": 10}}` to sorted rows. A night's value is a count,

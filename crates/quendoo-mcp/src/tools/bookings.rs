@@ -2,17 +2,19 @@
 
 use std::collections::HashMap;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use quendoo_api::{AckBooking, RoomAssignment};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Hints, Preview, Spec, ToolContext, ToolDef, ToolError, define, define_write};
+use super::{
+    Hints, Preview, Spec, ToolContext, ToolDef, ToolError,
+    context::Bookings,
+    define, define_write,
+    paging::{PageInfo, page},
+};
 use crate::{domain::KeyName, policy::Toolset};
-
-const DEFAULT_LIMIT: usize = 50;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,13 +40,8 @@ struct BookingsArgs {
 
 #[derive(Serialize, JsonSchema)]
 struct BookingsPage {
-    /// How many bookings match the filters in all.
-    total: usize,
-    /// How many are in this page.
-    returned: usize,
-    /// Pass as `cursor` (with the same filters) for the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_cursor: Option<String>,
+    #[serde(flatten)]
+    page: PageInfo,
     /// The bookings as Quendoo holds them, sorted by arrival date, then booking id.
     #[schemars(schema_with = "super::schema::array_of_objects")]
     data: Vec<Value>,
@@ -66,22 +63,26 @@ pub fn get_bookings() -> ToolDef {
             credential: KeyName::QuendooApiKey,
         },
         |context, args: BookingsArgs| async move {
-            let offset = args
-                .cursor
-                .as_deref()
-                .map(decode_cursor)
-                .transpose()?
-                .unwrap_or(0);
-            Ok(page(all_bookings(&context).await?, &args, offset))
+            let bookings = context.bookings().await?;
+            let (page, data) = page(
+                matching(&bookings, &args),
+                args.cursor.as_deref(),
+                args.limit,
+            )?;
+            Ok(BookingsPage {
+                page,
+                data: data.into_iter().cloned().collect(),
+            })
         },
     )
 }
 
-fn page(bookings: Vec<Value>, args: &BookingsArgs, offset: usize) -> BookingsPage {
+/// The bookings that pass `args`' filters, sorted by arrival, then id.
+fn matching<'a>(bookings: &'a [Value], args: &BookingsArgs) -> Vec<&'a Value> {
     let status = args.status.as_deref().map(str::to_lowercase);
     let query = args.query.as_deref().map(str::to_lowercase);
-    let mut matching: Vec<Value> = bookings
-        .into_iter()
+    let mut matching: Vec<&Value> = bookings
+        .iter()
         .filter(|booking| {
             let arrival = booking["checkin_date"]
                 .as_str()
@@ -121,16 +122,7 @@ fn page(bookings: Vec<Value>, args: &BookingsArgs, offset: usize) -> BookingsPag
         };
         key(a).cmp(&key(b))
     });
-    let total = matching.len();
-    let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
-    let data: Vec<Value> = matching.into_iter().skip(offset).take(limit).collect();
-    let end = offset + data.len();
-    BookingsPage {
-        total,
-        returned: data.len(),
-        next_cursor: (end < total).then(|| encode_cursor(end)),
-        data,
-    }
+    matching
 }
 
 fn text_of(value: &Value) -> String {
@@ -139,23 +131,6 @@ fn text_of(value: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-fn encode_cursor(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("bookings:{offset}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<usize, ToolError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("bookings:")?.parse().ok())
-        .ok_or_else(|| {
-            ToolError::InvalidArguments(
-                "cursor: not a cursor this server gave; search again without it".into(),
-            )
-        })
 }
 
 pub fn ack_booking() -> ToolDef {
@@ -174,17 +149,19 @@ pub fn ack_booking() -> ToolDef {
         },
         preview_ack,
         |context, args: AckBooking| async move {
-            Ok(context
+            let response = context
                 .client()
                 .ack_booking(context.credential(), &args)
-                .await?)
+                .await?;
+            context.forget_bookings().await;
+            Ok(response)
         },
     )
 }
 
 /// The booking the revision belongs to, as the PMS holds it now.
 async fn preview_ack(context: ToolContext, args: AckBooking) -> Result<Preview, ToolError> {
-    let bookings = all_bookings(&context).await?;
+    let bookings = current_bookings(&context).await?;
     let booking = bookings
         .iter()
         .find(|b| b["revision_id"].as_i64() == Some(args.revision_id));
@@ -244,12 +221,21 @@ pub fn post_room_assignment() -> ToolDef {
         },
         preview_assignment,
         |context, args: RoomAssignment| async move {
-            Ok(context
+            let response = context
                 .client()
                 .post_room_assignment(context.credential(), &args)
-                .await?)
+                .await?;
+            context.forget_bookings().await;
+            Ok(response)
         },
     )
+}
+
+/// The bookings as Quendoo holds them now, for a preview: read afresh
+/// (which refreshes the short cache too).
+async fn current_bookings(context: &ToolContext) -> Result<Bookings, ToolError> {
+    context.forget_bookings().await;
+    context.bookings().await
 }
 
 /// Each item's booking and the room it has now.
@@ -257,7 +243,7 @@ async fn preview_assignment(
     context: ToolContext,
     args: RoomAssignment,
 ) -> Result<Preview, ToolError> {
-    let bookings = all_bookings(&context).await?;
+    let bookings = current_bookings(&context).await?;
     let items: HashMap<i64, (&Value, &Value)> = bookings
         .iter()
         .flat_map(|booking| {
@@ -313,14 +299,6 @@ async fn preview_assignment(
     })
 }
 
-/// Every booking of the hotel, as objects.
-async fn all_bookings(context: &ToolContext) -> Result<Vec<Value>, ToolError> {
-    match context.client().get_bookings(context.credential()).await? {
-        Value::Array(bookings) if bookings.iter().all(Value::is_object) => Ok(bookings),
-        _ => Err(ToolError::UnexpectedResponse("a list of bookings")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,57 +309,30 @@ mod tests {
                "client": {"name": guest}})
     }
 
-    fn args(value: Value) -> BookingsArgs {
-        serde_json::from_value(value).unwrap()
-    }
-
-    fn ids(page: &BookingsPage) -> Vec<i64> {
-        page.data
+    fn ids(filters: Value) -> Vec<i64> {
+        let sample = vec![
+            booking(3, "2026-03-20", "confirmed", "Maria Ivanova"),
+            booking(1, "2026-03-15", "cancelled", "John Smith"),
+            booking(2, "2026-03-15", "Confirmed", "Ivan Petrov"),
+            booking(4, "2026-04-01", "confirmed", "Anna Maria Lee"),
+        ];
+        let args: BookingsArgs = serde_json::from_value(filters).unwrap();
+        matching(&sample, &args)
             .iter()
             .map(|b| b["booking_id"].as_i64().unwrap())
             .collect()
     }
 
-    fn sample() -> Vec<Value> {
-        vec![
-            booking(3, "2026-03-20", "confirmed", "Maria Ivanova"),
-            booking(1, "2026-03-15", "cancelled", "John Smith"),
-            booking(2, "2026-03-15", "Confirmed", "Ivan Petrov"),
-            booking(4, "2026-04-01", "confirmed", "Anna Maria Lee"),
-        ]
-    }
-
     #[test]
     fn filters_combine_and_results_are_sorted_by_arrival_then_id() {
-        let all = page(sample(), &args(json!({})), 0);
-        assert_eq!(ids(&all), vec![1, 2, 3, 4]);
-        let confirmed_march = page(
-            sample(),
-            &args(
-                json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"}),
+        assert_eq!(ids(json!({})), vec![1, 2, 3, 4]);
+        assert_eq!(
+            ids(
+                json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"})
             ),
-            0,
+            vec![2, 3]
         );
-        assert_eq!(ids(&confirmed_march), vec![2, 3]);
-        let maria = page(sample(), &args(json!({"query": "maria"})), 0);
-        assert_eq!(ids(&maria), vec![3, 4]);
-        let by_id = page(sample(), &args(json!({"query": "4"})), 0);
-        assert_eq!(ids(&by_id), vec![4]);
-    }
-
-    #[test]
-    fn pages_follow_the_cursor_to_the_end() {
-        let first = page(sample(), &args(json!({"limit": 3})), 0);
-        assert_eq!((first.total, first.returned), (4, 3));
-        let offset = decode_cursor(first.next_cursor.as_deref().unwrap()).unwrap();
-        let second = page(sample(), &args(json!({"limit": 3})), offset);
-        assert_eq!(ids(&second), vec![4]);
-        assert_eq!(second.next_cursor, None);
-    }
-
-    #[test]
-    fn a_forged_cursor_is_rejected_with_advice() {
-        let error = decode_cursor("not-a-cursor").unwrap_err();
-        assert!(error.to_string().contains("cursor"));
+        assert_eq!(ids(json!({"query": "maria"})), vec![3, 4]);
+        assert_eq!(ids(json!({"query": "4"})), vec![4]);
     }
 }

@@ -1,5 +1,6 @@
 //! Per-tenant caches of PMS facts that almost never change (room names, the
-//! active booking module). A key holds the tenant and a fingerprint of the
+//! active booking module), and of the hotel's bookings for a few seconds,
+//! because every booking tool reads the whole list. A key holds the tenant and a fingerprint of the
 //! tenant's API key, so a hotel that changes its key never sees data fetched
 //! with the old one, and no tenant ever sees another's.
 
@@ -12,12 +13,17 @@ use std::{
 
 use moka::future::Cache;
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
 
 use crate::domain::TenantId;
 
 const MAX_TENANTS: u64 = 50_000;
 const ROOM_NAMES_TTL: Duration = Duration::from_secs(10 * 60);
 const BOOKING_MODULE_TTL: Duration = Duration::from_secs(60 * 60);
+/// Long enough to serve a model's burst of booking questions with one
+/// `getBookings`, short enough that changes made outside us show soon; our
+/// own booking writes forget the entry at once.
+const BOOKINGS_TTL: Duration = Duration::from_secs(20);
 
 /// Room id to room name, as the PMS names them.
 pub type RoomNames = Arc<HashMap<i64, String>>;
@@ -32,6 +38,8 @@ pub struct CacheKey {
 pub struct PmsCaches {
     pub(super) room_names: Cache<CacheKey, RoomNames>,
     pub(super) booking_modules: Cache<CacheKey, String>,
+    /// The `getBookings` answer as it came.
+    pub(super) bookings: Cache<CacheKey, Arc<Value>>,
     /// Randomly keyed per process: the fingerprint reveals nothing of the key.
     hasher: RandomState,
 }
@@ -46,6 +54,10 @@ impl PmsCaches {
             booking_modules: Cache::builder()
                 .max_capacity(MAX_TENANTS)
                 .time_to_live(BOOKING_MODULE_TTL)
+                .build(),
+            bookings: Cache::builder()
+                .max_capacity(MAX_TENANTS)
+                .time_to_live(BOOKINGS_TTL)
                 .build(),
             hasher: RandomState::new(),
         }

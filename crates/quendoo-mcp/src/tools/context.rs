@@ -1,7 +1,7 @@
 //! What a tool handler gets to work with: the shared PMS client, the
 //! tenant's credential for this tool, and the tenant's cached PMS facts.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, ops::Deref, sync::Arc};
 
 use quendoo_api::QuendooClient;
 use secrecy::SecretString;
@@ -74,6 +74,28 @@ impl ToolContext {
             .collect())
     }
 
+    /// Every booking of the hotel (cached per tenant for a few seconds).
+    pub async fn bookings(&self) -> Result<Bookings, ToolError> {
+        let data = self
+            .caches
+            .bookings
+            .try_get_with(self.cache_key.clone(), async {
+                let data = self.client.get_bookings(&self.credential).await?;
+                Ok::<_, quendoo_api::Error>(Arc::new(data))
+            })
+            .await
+            .map_err(ToolError::Upstream)?;
+        match &*data {
+            Value::Array(list) if list.iter().all(Value::is_object) => Ok(Bookings(data)),
+            _ => Err(ToolError::UnexpectedResponse("a list of bookings")),
+        }
+    }
+
+    /// After a booking write: the next read asks Quendoo again.
+    pub async fn forget_bookings(&self) {
+        self.caches.bookings.invalidate(&self.cache_key).await;
+    }
+
     /// The code of the hotel's first active booking module (cached per tenant).
     pub async fn booking_module(&self) -> Result<String, ToolError> {
         self.caches
@@ -84,6 +106,18 @@ impl ToolContext {
             )
             .await
             .map_err(ToolError::Upstream)
+    }
+}
+
+/// The hotel's bookings, each a JSON object as Quendoo sent it.
+pub struct Bookings(Arc<Value>);
+
+impl Deref for Bookings {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        // Checked to be a list when made.
+        self.0.as_array().map_or(&[], Vec::as_slice)
     }
 }
 

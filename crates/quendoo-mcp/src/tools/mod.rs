@@ -4,13 +4,17 @@
 //! the executor.
 
 mod availability;
+mod booking_view;
 mod bookings;
 mod cache;
 mod comms;
 mod context;
 mod error;
+mod occupancy;
 mod offers;
+mod paging;
 mod property;
+mod reception;
 mod schema;
 mod writes;
 
@@ -255,8 +259,12 @@ impl Catalogue {
             property::get_property_settings(),
             property::get_rooms_details(),
             availability::get_availability(),
+            occupancy::get_occupancy(),
             availability::update_availability(),
             bookings::get_bookings(),
+            reception::get_arrivals_departures(),
+            reception::find_guest(),
+            reception::get_unacknowledged_bookings(),
             offers::get_booking_offers(),
             bookings::ack_booking(),
             bookings::post_room_assignment(),
@@ -292,12 +300,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const NAMES: [&str; 11] = [
+    const NAMES: [&str; 15] = [
         "get_property_settings",
         "get_rooms_details",
         "get_availability",
+        "get_occupancy",
         "update_availability",
         "get_bookings",
+        "get_arrivals_departures",
+        "find_guest",
+        "get_unacknowledged_bookings",
         "get_booking_offers",
         "ack_booking",
         "post_room_assignment",
@@ -307,7 +319,7 @@ mod tests {
     ];
 
     #[test]
-    fn the_catalogue_has_the_eleven_tools_each_fully_described() {
+    fn the_catalogue_has_the_fifteen_tools_each_fully_described() {
         let catalogue = Catalogue::new();
         let names: Vec<_> = catalogue.iter().map(|t| t.name).collect();
         assert_eq!(names, NAMES);

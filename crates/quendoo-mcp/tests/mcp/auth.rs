@@ -208,7 +208,7 @@ async fn each_protocol_revision_is_negotiated(app: TestApp) {
         let body: Value = response.json().await.unwrap();
         assert_eq!(
             body["result"]["tools"].as_array().map(Vec::len),
-            Some(11),
+            Some(15),
             "{version}"
         );
     }

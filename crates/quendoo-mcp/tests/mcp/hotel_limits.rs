@@ -11,10 +11,12 @@ use serde_json::{Value, json};
 use crate::app::{Hotel, TestApp};
 use crate::support::{TestDb, redis_url};
 
-/// A raw `tools/call` of `get_bookings` on `/mcp` at `addr`: its `result`.
-async fn get_bookings(addr: SocketAddr, token: &str) -> Value {
+/// A raw `tools/call` of `get_rooms_details` on `/mcp` at `addr`: its
+/// `result`. (A tool that asks Quendoo on every call: `get_bookings` would
+/// join concurrent calls into one request.)
+async fn read_rooms(addr: SocketAddr, token: &str) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": "get_bookings", "arguments": {"limit": 1}}});
+        "params": {"name": "get_rooms_details", "arguments": {}}});
     let answer = crate::post_rpc(addr, token, &body).await;
     answer["result"].clone()
 }
@@ -60,13 +62,13 @@ async fn a_hanging_pms_holds_only_its_own_places(app: &TestApp, addrs: &[SocketA
     let hanging: Vec<_> = (0..2)
         .map(|i| {
             let (addr, token) = (addrs[i % addrs.len()], stuck.token.clone());
-            tokio::spawn(async move { get_bookings(addr, &token).await })
+            tokio::spawn(async move { read_rooms(addr, &token).await })
         })
         .collect();
     until_pms_saw(app, &stuck, 2).await;
 
     let started = std::time::Instant::now();
-    let refused = get_bookings(*addrs.last().unwrap(), &stuck.token).await;
+    let refused = read_rooms(*addrs.last().unwrap(), &stuck.token).await;
     assert_eq!(refused["isError"], json!(true), "{refused}");
     assert_eq!(
         refused["structuredContent"],
@@ -82,7 +84,7 @@ async fn a_hanging_pms_holds_only_its_own_places(app: &TestApp, addrs: &[SocketA
         "refused without waiting"
     );
 
-    let answered = get_bookings(*addrs.last().unwrap(), &fine.token).await;
+    let answered = read_rooms(*addrs.last().unwrap(), &fine.token).await;
     assert_eq!(answered["isError"], json!(false), "{answered}");
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -100,7 +102,7 @@ async fn a_hanging_pms_holds_only_its_own_places(app: &TestApp, addrs: &[SocketA
         );
     }
     app.sim.clear_faults();
-    let again = get_bookings(*addrs.last().unwrap(), &stuck.token).await;
+    let again = read_rooms(*addrs.last().unwrap(), &stuck.token).await;
     assert_eq!(again["isError"], json!(false), "{again}");
 }
 
@@ -133,7 +135,7 @@ async fn the_rate_holds_across_replicas_through_redis() {
     let (busy, quiet) = (app.hotel("Busy").await, app.hotel("Quiet").await);
     let addrs = [app.addr, other.addr];
     let results =
-        futures::future::join_all((0..6).map(|i| get_bookings(addrs[i % 2], &busy.token))).await;
+        futures::future::join_all((0..6).map(|i| read_rooms(addrs[i % 2], &busy.token))).await;
     let refused: Vec<&Value> = results
         .iter()
         .filter(|r| r["isError"] == json!(true))
@@ -150,7 +152,7 @@ async fn the_rate_holds_across_replicas_through_redis() {
             .contains("TENANT_CALLS_PER_MINUTE")
     );
     assert_eq!(
-        get_bookings(other.addr, &quiet.token).await["isError"],
+        read_rooms(other.addr, &quiet.token).await["isError"],
         json!(false)
     );
     other.shut_down().await.unwrap();

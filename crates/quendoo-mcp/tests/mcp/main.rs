@@ -111,6 +111,7 @@ mod hotel_limits;
 mod isolation;
 mod logs;
 mod operations;
+mod reception;
 mod resources;
 mod revisions;
 mod tools;

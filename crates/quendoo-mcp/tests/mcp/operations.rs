@@ -32,12 +32,12 @@ async fn audit(app: &TestApp, token: &str, query: &str) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-/// One call of `get_bookings` by each transport, one of them failing at
+/// One call of `get_rooms_details` by each transport, one of them failing at
 /// Quendoo: the hotel reads all four, newest first, and no other hotel does.
 async fn every_transport_leaves_its_trace_for_the_hotel_alone(app: TestApp) {
     let (hotel, other) = (app.hotel("Watched").await, app.hotel("Other").await);
     let client = connect_2026(&app, &hotel.token).await;
-    ok(call(&client, "get_bookings", json!({"limit": 1})).await);
+    ok(call(&client, "get_rooms_details", json!({})).await);
     client.cancel().await.ok();
 
     let http = reqwest::Client::new();
@@ -53,14 +53,14 @@ async fn every_transport_leaves_its_trace_for_the_hotel_alone(app: TestApp) {
     let rest = http
         .post(app.url("/mcp/tools/execute"))
         .header("User-Agent", "dashboard-backend/2.1 (python)")
-        .json(&json!({"connection_id": connection["connection_id"], "tool_name": "get_bookings", "tool_args": {}}))
+        .json(&json!({"connection_id": connection["connection_id"], "tool_name": "get_rooms_details", "tool_args": {}}))
         .send()
         .await
         .unwrap();
     assert_eq!(rest.status(), 200);
 
     let call_body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-        "params": {"name": "get_bookings", "arguments": {}}});
+        "params": {"name": "get_rooms_details", "arguments": {}}});
     let legacy = http
         .post(app.url("/messages/?session_id=task_audit"))
         .header("X-Quendoo-Api-Key", &hotel.spec.api_key)
@@ -78,7 +78,7 @@ async fn every_transport_leaves_its_trace_for_the_hotel_alone(app: TestApp) {
     });
     let failing = http
         .post(app.url("/mcp/tools/execute"))
-        .json(&json!({"connection_id": connection["connection_id"], "tool_name": "get_bookings", "tool_args": {}}))
+        .json(&json!({"connection_id": connection["connection_id"], "tool_name": "get_rooms_details", "tool_args": {}}))
         .send()
         .await
         .unwrap();
@@ -93,7 +93,7 @@ async fn every_transport_leaves_its_trace_for_the_hotel_alone(app: TestApp) {
         .iter()
         .map(|e| {
             assert_eq!(e["tenant_id"], json!(hotel.tenant.as_str()));
-            assert_eq!(e["tool"], "get_bookings");
+            assert_eq!(e["tool"], "get_rooms_details");
             (
                 e["transport"].clone(),
                 e["client"].clone(),

@@ -21,7 +21,7 @@ async fn a_2026_07_28_client_and_a_2025_11_25_client_on_one_server() {
 
     for client in [&new, &old] {
         let tools = client.list_tools(None).await.unwrap();
-        assert_eq!(tools.tools.len(), 11);
+        assert_eq!(tools.tools.len(), 15);
         // The list is the same for every caller: shared, for five minutes.
         assert_eq!(tools.ttl_ms, Some(300_000));
         assert_eq!(tools.cache_scope, Some(CacheScope::Public));

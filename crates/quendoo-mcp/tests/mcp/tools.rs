@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 use crate::{app::TestApp, call, connect, ok};
 
 on_both_backends!(|db| crate::app::TestApp::spawn(db).await;
-    listing_shows_eleven_described_tools,
+    listing_shows_fifteen_described_tools,
     every_tool_works_against_the_simulator
 );
 
-async fn listing_shows_eleven_described_tools(app: TestApp) {
+async fn listing_shows_fifteen_described_tools(app: TestApp) {
     let hotel = app.hotel("Listing").await;
     let client = connect(&app, &hotel.token).await;
     let info = client.peer_info().expect("server info");
@@ -24,13 +24,14 @@ async fn listing_shows_eleven_described_tools(app: TestApp) {
     );
     let tools = client.list_all_tools().await.unwrap();
     let names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
-    assert_eq!(names.len(), 11, "{names:?}");
+    assert_eq!(names.len(), 15, "{names:?}");
     for tool in &tools {
         let annotations = tool.annotations.as_ref().expect("annotations");
         assert!(annotations.read_only_hint.is_some(), "{}", tool.name);
         assert!(tool.output_schema.is_some(), "{}", tool.name);
         let read = annotations.read_only_hint == Some(true);
-        assert_eq!(read, tool.name.starts_with("get_"), "{}", tool.name);
+        let named_as_read = tool.name.starts_with("get_") || tool.name.starts_with("find_");
+        assert_eq!(read, named_as_read, "{}", tool.name);
     }
     let availability = tools.iter().find(|t| t.name == "get_availability").unwrap();
     let sysres: Vec<_> = availability.input_schema["properties"]["sysres"]["oneOf"]

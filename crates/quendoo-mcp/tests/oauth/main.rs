@@ -77,7 +77,7 @@ async fn the_flow_works_and_refresh_tokens_rotate(app: TestApp) {
 
     let (status, _, answer) = mcp(app.addr, &access(&tokens), "tools/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(answer["result"]["tools"].as_array().unwrap().len(), 11);
+    assert_eq!(answer["result"]["tools"].as_array().unwrap().len(), 15);
     app.sim.clear_requests();
     let (_, _, called) = mcp(
         app.addr,
