@@ -132,6 +132,7 @@ impl Application {
                 serve.tool_call_timeout,
                 limits.tenant_calls.clone(),
                 metrics.clone(),
+                serve.result_budget,
             )),
             metrics,
             limits,

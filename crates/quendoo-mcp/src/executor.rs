@@ -21,7 +21,7 @@ use crate::{
     metrics::Metrics,
     secrets::SecretStore,
     storage::{AuditEntry, Reservation, Store},
-    tools::{Catalogue, PmsCaches, ToolContext, ToolDef, ToolError},
+    tools::{Catalogue, PmsCaches, ResultBudget, ToolContext, ToolDef, ToolError},
 };
 
 /// Who a call is made for, as verified by the transport (a token, a
@@ -130,6 +130,8 @@ struct Inner {
     /// Each hotel's rate and calls in flight.
     limits: Limiter,
     metrics: Metrics,
+    /// The most one tool result may hold.
+    result_budget: ResultBudget,
 }
 
 impl Executor {
@@ -141,6 +143,7 @@ impl Executor {
         deadline: Duration,
         limits: Limiter,
         metrics: Metrics,
+        result_budget: ResultBudget,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -154,6 +157,7 @@ impl Executor {
                 deadline,
                 limits,
                 metrics,
+                result_budget,
             }),
         }
     }
@@ -282,6 +286,7 @@ impl Executor {
             credential,
             self.inner.caches.clone(),
             &caller.tenant,
+            self.inner.result_budget,
         );
         tool.run(context, arguments).await
     }

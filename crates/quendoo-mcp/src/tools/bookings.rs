@@ -1,13 +1,15 @@
 //! Bookings: finding them, acknowledging their revisions, assigning rooms.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use quendoo_api::{AckBooking, RoomAssignment};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Hints, Spec, ToolDef, ToolError, define, property::WriteOutcome};
+use super::{
+    Hints, ResultBudget, Spec, ToolDef, ToolError, budget::Cut, cursor, define,
+    property::WriteOutcome,
+};
 use crate::{domain::KeyName, policy::Toolset};
 
 const DEFAULT_LIMIT: usize = 50;
@@ -15,35 +17,37 @@ const DEFAULT_LIMIT: usize = 50;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BookingsArgs {
-    /// Only bookings arriving on or after this date, `YYYY-MM-DD`.
+    /// Arrival on or after, `YYYY-MM-DD`.
     arrival_from: Option<NaiveDate>,
-    /// Only bookings arriving on or before this date, `YYYY-MM-DD`.
+    /// Arrival on or before, `YYYY-MM-DD`.
     arrival_to: Option<NaiveDate>,
-    /// Only bookings in this status, e.g. `confirmed`, `cancelled`, `pending`
-    /// (case does not matter).
+    /// E.g. `confirmed`, `cancelled`, `pending`.
     #[schemars(length(min = 1, max = 40))]
     status: Option<String>,
-    /// Text to find in the guest's name or the booking id (case does not matter).
+    /// Text in the guest's name or the booking id.
     #[schemars(length(min = 1, max = 100))]
     query: Option<String>,
-    /// How many bookings to return, 1 to 200 (default 50).
+    /// Page size, default 50.
     #[schemars(range(min = 1, max = 200))]
     limit: Option<usize>,
-    /// `next_cursor` from the previous page, to continue the same search.
+    /// `next_cursor` of the previous page (same filters).
     #[schemars(length(min = 1, max = 100))]
     cursor: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
 struct BookingsPage {
-    /// How many bookings match the filters in all.
+    /// Bookings matching the filters.
     total: usize,
-    /// How many are in this page.
+    /// Bookings in this page.
     returned: usize,
-    /// Pass as `cursor` (with the same filters) for the next page; absent on the last page.
+    /// `cursor` for the next page.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
-    /// The bookings as Quendoo holds them, sorted by arrival date, then booking id.
+    /// Set when the result budget cut the page: `omitted` bookings, `ask_next` says how to get them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<Cut>,
+    /// As Quendoo holds them, by arrival, then booking id.
     #[schemars(schema_with = "super::schema::array_of_objects")]
     data: Vec<Value>,
 }
@@ -53,23 +57,19 @@ pub fn get_bookings() -> ToolDef {
         Spec {
             name: "get_bookings",
             title: "Find bookings",
-            description: "The hotel's bookings with guest, dates, status, payment status, \
-                amounts and booked rooms (booking items with their ids). Filter by arrival \
-                date range, status, or text in the guest's name or booking id; results come in \
-                pages (default 50, at most 200) sorted by arrival date, with `next_cursor` for \
-                the next page. Use it to look up a guest's booking, list arrivals, or find the \
-                revision_id and booking_item_id that ack_booking and post_room_assignment need.",
+            description: "Bookings with guest, dates, status, payment, amounts and booking \
+                items, sorted by arrival, in pages (`next_cursor`). Filter by arrival dates, \
+                status or guest name/booking id. Gives the revision_id and booking_item_id \
+                that ack_booking and post_room_assignment need.",
             hints: Hints::READ,
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: BookingsArgs| async move {
-            let offset = args
-                .cursor
-                .as_deref()
-                .map(decode_cursor)
-                .transpose()?
-                .unwrap_or(0);
+            let offset = match args.cursor.as_deref() {
+                Some(text) => cursor::decode(CURSOR, text, |p| p.parse().ok())?,
+                None => 0,
+            };
             let data = context.client().get_bookings(context.credential()).await?;
             let Value::Array(bookings) = data else {
                 return Err(ToolError::UnexpectedResponse("a list of bookings"));
@@ -77,12 +77,22 @@ pub fn get_bookings() -> ToolDef {
             if !bookings.iter().all(Value::is_object) {
                 return Err(ToolError::UnexpectedResponse("a list of bookings"));
             }
-            Ok(page(bookings, &args, offset))
+            page(bookings, &args, offset, context.budget())
         },
     )
 }
 
-fn page(bookings: Vec<Value>, args: &BookingsArgs, offset: usize) -> BookingsPage {
+const CURSOR: &str = "bookings";
+
+/// The page of `bookings` that `args` asks for from `offset`: at most
+/// `limit`, and fewer when the budget cuts it (the cursor then goes on from
+/// the first booking left out).
+fn page(
+    bookings: Vec<Value>,
+    args: &BookingsArgs,
+    offset: usize,
+    budget: ResultBudget,
+) -> Result<BookingsPage, ToolError> {
     let status = args.status.as_deref().map(str::to_lowercase);
     let query = args.query.as_deref().map(str::to_lowercase);
     let mut matching: Vec<Value> = bookings
@@ -128,14 +138,22 @@ fn page(bookings: Vec<Value>, args: &BookingsArgs, offset: usize) -> BookingsPag
     });
     let total = matching.len();
     let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
-    let data: Vec<Value> = matching.into_iter().skip(offset).take(limit).collect();
-    let end = offset + data.len();
-    BookingsPage {
-        total,
-        returned: data.len(),
-        next_cursor: (end < total).then(|| encode_cursor(end)),
-        data,
-    }
+    let wanted: Vec<Value> = matching.into_iter().skip(offset).take(limit).collect();
+    budget.fit(&wanted, |kept| {
+        let end = offset + kept;
+        BookingsPage {
+            total,
+            returned: kept,
+            next_cursor: (end < total).then(|| cursor::encode(CURSOR, &end.to_string())),
+            cut: (kept < wanted.len()).then(|| Cut {
+                omitted: wanted.len() - kept,
+                ask_next: "The rest of this page did not fit the result budget: call again \
+                    with the same filters and `cursor` = `next_cursor`."
+                    .into(),
+            }),
+            data: wanted[..kept].to_vec(),
+        }
+    })
 }
 
 fn text_of(value: &Value) -> String {
@@ -144,23 +162,6 @@ fn text_of(value: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-fn encode_cursor(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("bookings:{offset}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<usize, ToolError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("bookings:")?.parse().ok())
-        .ok_or_else(|| {
-            ToolError::InvalidArguments(
-                "cursor: not a cursor this server gave; search again without it".into(),
-            )
-        })
 }
 
 pub fn ack_booking() -> ToolDef {
@@ -213,6 +214,7 @@ pub fn post_room_assignment() -> ToolDef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::json_size;
     use serde_json::json;
 
     fn booking(id: i64, arrival: &str, status: &str, guest: &str) -> Value {
@@ -240,37 +242,77 @@ mod tests {
         ]
     }
 
+    fn page_of(args_json: Value, offset: usize) -> BookingsPage {
+        page(sample(), &args(args_json), offset, ResultBudget::DEFAULT).unwrap()
+    }
+
+    fn offset_of(page: &BookingsPage) -> usize {
+        let next = page.next_cursor.as_deref().unwrap();
+        cursor::decode(CURSOR, next, |p| p.parse().ok()).unwrap()
+    }
+
     #[test]
     fn filters_combine_and_results_are_sorted_by_arrival_then_id() {
-        let all = page(sample(), &args(json!({})), 0);
-        assert_eq!(ids(&all), vec![1, 2, 3, 4]);
-        let confirmed_march = page(
-            sample(),
-            &args(
-                json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"}),
-            ),
+        assert_eq!(ids(&page_of(json!({}), 0)), vec![1, 2, 3, 4]);
+        let confirmed_march = page_of(
+            json!({"status": "CONFIRMED", "arrival_from": "2026-03-01", "arrival_to": "2026-03-31"}),
             0,
         );
         assert_eq!(ids(&confirmed_march), vec![2, 3]);
-        let maria = page(sample(), &args(json!({"query": "maria"})), 0);
-        assert_eq!(ids(&maria), vec![3, 4]);
-        let by_id = page(sample(), &args(json!({"query": "4"})), 0);
-        assert_eq!(ids(&by_id), vec![4]);
+        assert_eq!(ids(&page_of(json!({"query": "maria"}), 0)), vec![3, 4]);
+        assert_eq!(ids(&page_of(json!({"query": "4"}), 0)), vec![4]);
     }
 
     #[test]
     fn pages_follow_the_cursor_to_the_end() {
-        let first = page(sample(), &args(json!({"limit": 3})), 0);
-        assert_eq!((first.total, first.returned), (4, 3));
-        let offset = decode_cursor(first.next_cursor.as_deref().unwrap()).unwrap();
-        let second = page(sample(), &args(json!({"limit": 3})), offset);
+        let first = page_of(json!({"limit": 3}), 0);
+        assert_eq!((first.total, first.returned, &first.cut), (4, 3, &None));
+        let second = page_of(json!({"limit": 3}), offset_of(&first));
         assert_eq!(ids(&second), vec![4]);
         assert_eq!(second.next_cursor, None);
     }
 
     #[test]
-    fn a_forged_cursor_is_rejected_with_advice() {
-        let error = decode_cursor("not-a-cursor").unwrap_err();
-        assert!(error.to_string().contains("cursor"));
+    fn a_page_over_budget_is_cut_and_its_cursor_goes_on_at_the_cut() {
+        let long = |id: i64| {
+            let mut b = booking(
+                id,
+                &format!("2026-05-{:02}", id % 28 + 1),
+                "confirmed",
+                "Guest",
+            );
+            b["notes"] = json!("n".repeat(300));
+            b
+        };
+        let bookings: Vec<Value> = (1..=40).map(long).collect();
+        let budget: ResultBudget = "500".parse().unwrap();
+        let (mut offset, mut seen) = (0, Vec::new());
+        loop {
+            let page = page(
+                bookings.clone(),
+                &args(json!({"limit": 200})),
+                offset,
+                budget,
+            )
+            .unwrap();
+            assert!(json_size(&page) <= budget.bytes());
+            seen.extend(ids(&page));
+            let Some(cut) = &page.cut else {
+                assert!(page.next_cursor.is_none());
+                break;
+            };
+            assert_eq!(cut.omitted, 40 - offset - page.returned);
+            offset = offset_of(&page);
+            assert_eq!(offset, seen.len());
+        }
+        let whole = page(
+            bookings,
+            &args(json!({"limit": 200})),
+            0,
+            ResultBudget::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(seen, ids(&whole));
+        assert!(seen.len() == 40 && whole.cut.is_none());
     }
 }

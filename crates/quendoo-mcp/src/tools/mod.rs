@@ -5,9 +5,11 @@
 
 mod availability;
 mod bookings;
+mod budget;
 mod cache;
 mod comms;
 mod context;
+mod cursor;
 mod error;
 mod offers;
 mod property;
@@ -22,6 +24,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use crate::{domain::KeyName, policy::Toolset};
+pub use budget::{BYTES_PER_TOKEN, ResultBudget, json_size};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
 pub use error::{ToolError, whole_seconds};
@@ -100,9 +103,12 @@ impl ToolDef {
             .map_err(ToolError::InvalidArguments)
     }
 
-    /// Runs the handler on arguments that passed [`ToolDef::validate`].
+    /// Runs the handler on arguments that passed [`ToolDef::validate`]. A
+    /// result still over the budget (a tool that does not cut its own) is
+    /// refused with its size, never sent whole.
     pub async fn run(&self, context: ToolContext, arguments: Value) -> Result<Value, ToolError> {
-        (self.handler)(context, arguments).await
+        let budget = context.budget();
+        budget.guard((self.handler)(context, arguments).await?)
     }
 
     /// The OAuth scope a caller needs to run it.
@@ -285,6 +291,26 @@ mod tests {
         assert!(
             stored == current,
             "the tool listing changed: review it and refresh {path} with UPDATE_SNAPSHOTS=1"
+        );
+    }
+
+    /// Every client sends the whole listing to its model on every turn:
+    /// it must stay small. 4,561 tokens for the eleven tools when this was
+    /// written; the ceilings leave room for the tools still to come.
+    #[test]
+    fn the_listing_stays_under_its_token_ceilings() {
+        const LISTING_CEILING: usize = 7_500;
+        const TOOL_CEILING: usize = 650;
+        let tokens = |bytes: usize| bytes.div_ceil(BYTES_PER_TOKEN);
+        let listing: Vec<Tool> = Catalogue::new().iter().map(ToolDef::to_mcp).collect();
+        for tool in &listing {
+            let size = tokens(json_size(tool));
+            assert!(size <= TOOL_CEILING, "{}: ~{size} tokens", tool.name);
+        }
+        let total = tokens(json_size(&listing));
+        assert!(
+            total <= LISTING_CEILING,
+            "tools/list is ~{total} tokens: shorten descriptions (bench/tools_list_size.sh)"
         );
     }
 
