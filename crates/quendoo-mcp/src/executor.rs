@@ -135,6 +135,9 @@ struct Inner {
 }
 
 impl Executor {
+    // One argument per setting, each from its own flag: a struct for them
+    // would only be unpacked here again.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: QuendooClient,
         secrets: SecretStore,
