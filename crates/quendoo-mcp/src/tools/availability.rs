@@ -314,24 +314,16 @@ mod tests {
             "2666": {"2026-03-15": {"avail": 4, "is_opened": 0}}
         });
         let rows = flatten_availability(&data, |id| (id == 2666).then(|| "Double".into())).unwrap();
-        let summary: Vec<_> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.room_id,
-                    r.room_name.as_deref(),
-                    r.date.to_string(),
-                    r.qty,
-                    r.is_opened,
-                )
-            })
-            .collect();
+        let double = NightAvailability {
+            room_name: Some("Double".into()),
+            ..night(2666, "2026-03-15", 4, false)
+        };
         assert_eq!(
-            summary,
+            rows,
             vec![
-                (2666, Some("Double"), "2026-03-15".into(), 4, false),
-                (2667, None, "2026-03-15".into(), 2, true),
-                (2667, None, "2026-03-16".into(), 0, false),
+                double,
+                night(2667, "2026-03-15", 2, true),
+                night(2667, "2026-03-16", 0, false),
             ]
         );
     }
