@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Sysres {
-    /// Quendoo's own inventory (rooms sold through Quendoo's booking engine).
+    /// Quendoo's own inventory.
     Qdo,
-    /// Inventory allotted to external channels (OTAs such as Booking.com).
+    /// Inventory of external channels (OTAs).
     Ext,
 }
 
@@ -27,15 +27,13 @@ impl Sysres {
     }
 }
 
-/// One requested room in an offers enquiry.
+/// One room wanted.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GuestRoom {
-    /// Number of adults staying in this room (1 to 10).
     #[schemars(range(min = 1, max = 10))]
     pub adults: u8,
-    /// Age in years of each child staying in this room (0 to 17), one entry per
-    /// child (at most 10); empty or omitted when there are no children.
+    /// Each child's age in years.
     #[serde(default)]
     #[schemars(length(max = 10), inner(range(min = 0, max = 17)))]
     pub children_by_ages: Vec<u8>,

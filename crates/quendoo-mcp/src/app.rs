@@ -136,6 +136,7 @@ impl Application {
                         jwt.confirmation_key(),
                         serve.confirmation_ttl,
                     ),
+                    result_budget: serve.result_budget,
                 },
                 limits.tenant_calls.clone(),
                 metrics.clone(),

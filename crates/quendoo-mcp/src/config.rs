@@ -12,6 +12,7 @@ use crate::auth::JwtKeys;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::dev_secrets;
 use crate::domain::TenantId;
+use crate::tools::ResultBudget;
 
 pub const DEFAULT_HOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 pub const DEFAULT_PORT: u16 = 8000;
@@ -185,6 +186,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFIRMATION_TTL", default_value = "5m", value_parser = parse_duration)]
     pub confirmation_ttl: Duration,
 
+    /// Most one tool result may hold, in tokens, approximated as 4 bytes of
+    /// compact JSON each (at least 500); a longer result is cut and says how
+    /// to ask for the rest (a cursor, a narrower request).
+    #[arg(long, env = "RESULT_BUDGET", default_value_t = ResultBudget::DEFAULT)]
+    pub result_budget: ResultBudget,
+
     /// Longest a request may take before it is stopped with 504, e.g. `120s`
     /// (an `/sse` stream counts only until it opens).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
@@ -310,6 +317,7 @@ impl Default for ServeArgs {
             audit_retention: Duration::from_secs(90 * 24 * 3600),
             tool_call_timeout: Duration::from_secs(25),
             confirmation_ttl: Duration::from_secs(5 * 60),
+            result_budget: ResultBudget::DEFAULT,
             request_timeout: Duration::from_secs(120),
             public_url: None,
             allowed_hosts: Vec::new(),

@@ -26,8 +26,8 @@ use crate::{
     secrets::SecretStore,
     storage::{AuditEntry, Reservation, Store},
     tools::{
-        CONFIRMATION_ARGUMENT, Catalogue, PmsCaches, Preview, ToolContext, ToolDef, ToolError,
-        WriteAnswer,
+        CONFIRMATION_ARGUMENT, Catalogue, PmsCaches, Preview, ResultBudget, ToolContext, ToolDef,
+        ToolError, WriteAnswer,
     },
 };
 
@@ -177,6 +177,8 @@ pub struct CallSettings {
     /// The most one call may take, retries included.
     pub deadline: Duration,
     pub confirmations: Confirmations,
+    /// The most one tool result may hold.
+    pub result_budget: ResultBudget,
 }
 
 #[derive(Clone)]
@@ -199,6 +201,8 @@ struct Inner {
     /// Each hotel's rate and calls in flight.
     limits: Limiter,
     metrics: Metrics,
+    /// The most one tool result may hold.
+    result_budget: ResultBudget,
 }
 
 impl Executor {
@@ -214,6 +218,7 @@ impl Executor {
             people_hourly_limit,
             deadline,
             confirmations,
+            result_budget,
         } = settings;
         Self {
             inner: Arc::new(Inner {
@@ -228,6 +233,7 @@ impl Executor {
                 confirmations,
                 limits,
                 metrics,
+                result_budget,
             }),
         }
     }
@@ -422,6 +428,7 @@ impl Executor {
             credential,
             self.inner.caches.clone(),
             &caller.tenant,
+            self.inner.result_budget,
         ))
     }
 

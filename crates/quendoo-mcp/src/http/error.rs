@@ -100,6 +100,7 @@ impl From<ToolError> for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ToolError::DeadlineExceeded { .. } => StatusCode::GATEWAY_TIMEOUT,
+            ToolError::OverBudget { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ if error.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
             ToolError::Upstream(_) | ToolError::UnexpectedResponse(_) => StatusCode::BAD_GATEWAY,
             ToolError::UnreadableCredential(_) | ToolError::Internal(_) => {

@@ -19,21 +19,20 @@ use crate::{domain::KeyName, policy::Toolset};
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BookingsArgs {
-    /// Only bookings arriving on or after this date, `YYYY-MM-DD`.
+    /// Arrival on or after, `YYYY-MM-DD`.
     arrival_from: Option<NaiveDate>,
-    /// Only bookings arriving on or before this date, `YYYY-MM-DD`.
+    /// Arrival on or before, `YYYY-MM-DD`.
     arrival_to: Option<NaiveDate>,
-    /// Only bookings in this status, e.g. `confirmed`, `cancelled`, `pending`
-    /// (case does not matter).
+    /// E.g. `confirmed`, `cancelled`, `pending`.
     #[schemars(length(min = 1, max = 40))]
     status: Option<String>,
-    /// Text to find in the guest's name or the booking id (case does not matter).
+    /// Text in the guest's name or the booking id.
     #[schemars(length(min = 1, max = 100))]
     query: Option<String>,
-    /// How many bookings to return, 1 to 200 (default 50).
+    /// Page size, default 50.
     #[schemars(range(min = 1, max = 200))]
     limit: Option<usize>,
-    /// `next_cursor` from the previous page, to continue the same search.
+    /// `next_cursor` of the previous page (same filters).
     #[schemars(length(min = 1, max = 100))]
     cursor: Option<String>,
 }
@@ -52,27 +51,26 @@ pub fn get_bookings() -> ToolDef {
         Spec {
             name: "get_bookings",
             title: "Find bookings",
-            description: "The hotel's bookings with guest, dates, status, payment status, \
-                amounts and booked rooms (booking items with their ids). Filter by arrival \
-                date range, status, or text in the guest's name or booking id; results come in \
-                pages (default 50, at most 200) sorted by arrival date, with `next_cursor` for \
-                the next page. Use it to look up a guest's booking, list arrivals, or find the \
-                revision_id and booking_item_id that ack_booking and post_room_assignment need.",
+            description: "Bookings with guest, dates, status, payment, amounts and booking \
+                items, sorted by arrival, in pages (`next_cursor`). Filter by arrival dates, \
+                status or guest name/booking id. Gives the revision_id and booking_item_id \
+                that ack_booking and post_room_assignment need.",
             hints: Hints::READ,
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
         },
         |context, args: BookingsArgs| async move {
             let bookings = context.bookings().await?;
-            let (page, data) = page(
+            page(
                 matching(&bookings, &args),
                 args.cursor.as_deref(),
                 args.limit,
-            )?;
-            Ok(BookingsPage {
-                page,
-                data: data.into_iter().cloned().collect(),
-            })
+                context.budget(),
+                |page, data| BookingsPage {
+                    page,
+                    data: data.iter().map(|booking| (*booking).clone()).collect(),
+                },
+            )
         },
     )
 }
@@ -138,11 +136,9 @@ pub fn ack_booking() -> ToolDef {
         Spec {
             name: "ack_booking",
             title: "Acknowledge a booking revision",
-            description: "Tells Quendoo that a booking revision has been received and taken \
-                into the hotel's own system, so that it is not delivered again; optionally \
-                links each booking item to the hotel's own reservation number. Take \
-                revision_id and booking_item_id from get_bookings. Acknowledging the same \
-                revision again changes nothing.",
+            description: "Tells Quendoo a booking revision is in the hotel's own system, so \
+                it is not delivered again; may link items to the hotel's reservation numbers. \
+                Ids from get_unacknowledged_bookings or get_bookings.",
             hints: Hints::write(false, true),
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,
@@ -211,10 +207,8 @@ pub fn post_room_assignment() -> ToolDef {
         Spec {
             name: "post_room_assignment",
             title: "Assign rooms to booked items",
-            description: "Assigns physical rooms (room numbers such as \"204\") to booking \
-                items, optionally with a self check-in code for the guest, replacing any \
-                earlier assignment of those items. Take booking_item_id from get_bookings. \
-                Only assign rooms the hotel named.",
+            description: "Puts booking items in physical rooms (\"204\"), optionally with a \
+                self check-in code, replacing earlier assignments. Only rooms the hotel named.",
             hints: Hints::write(true, true),
             toolset: Toolset::Bookings,
             credential: KeyName::QuendooApiKey,

@@ -13,11 +13,9 @@ pub fn send_quendoo_email() -> ToolDef {
         Spec {
             name: "send_quendoo_email",
             title: "Send an e-mail",
-            description: "Sends an e-mail from the hotel through Quendoo's e-mail service to one \
-                address. It reaches a real person and cannot be taken back: only send what the \
-                hotel asked for, to the address they gave, and say what was sent. Set `html` \
-                when `message` is HTML. Needs the hotel's EMAIL_API_KEY; a hotel may send only \
-                so many per hour (the server's COMMS_HOURLY_LIMIT).",
+            description: "Sends an e-mail from the hotel to one address: a real person, and \
+                it cannot be taken back. Only what the hotel asked for, to the address they \
+                gave. Set `html` when `message` is HTML. Limited per hour.",
             hints: Hints::write(false, false).reaching_people(),
             toolset: Toolset::Comms,
             credential: KeyName::EmailApiKey,
@@ -48,11 +46,9 @@ pub fn make_call() -> ToolDef {
         Spec {
             name: "make_call",
             title: "Place a voice call",
-            description: "Calls a phone number and reads a message aloud in the given language \
-                (a text-to-speech code such as `bg-BG`, `en-US`). It rings a real person: only \
-                call when the hotel asked for it, with their exact number and message. Needs \
-                the hotel's QUENDOO_AUTOMATION_BEARER; a hotel may place only so many per hour \
-                (the server's COMMS_HOURLY_LIMIT).",
+            description: "Rings a phone number and reads a message aloud (`language`: a \
+                text-to-speech code such as `bg-BG`). A real person: only when the hotel asked, \
+                with their exact number and message. Limited per hour.",
             hints: Hints::write(false, false).reaching_people(),
             toolset: Toolset::Comms,
             credential: KeyName::QuendooAutomationBearer,

@@ -1,5 +1,6 @@
 //! What a tool handler gets to work with: the shared PMS client, the
-//! tenant's credential for this tool, and the tenant's cached PMS facts.
+//! tenant's credential for this tool, the tenant's cached PMS facts, and
+//! the result budget its answer must fit.
 
 use std::{collections::HashMap, ops::Deref, sync::Arc};
 
@@ -8,7 +9,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use super::{
-    ToolError,
+    ResultBudget, ToolError,
     cache::{CacheKey, PmsCaches, RoomNames},
 };
 use crate::domain::TenantId;
@@ -18,6 +19,7 @@ pub struct ToolContext {
     credential: SecretString,
     caches: PmsCaches,
     cache_key: CacheKey,
+    budget: ResultBudget,
 }
 
 impl ToolContext {
@@ -26,6 +28,7 @@ impl ToolContext {
         credential: SecretString,
         caches: PmsCaches,
         tenant: &TenantId,
+        budget: ResultBudget,
     ) -> Self {
         let cache_key = caches.key(tenant, &credential);
         Self {
@@ -33,7 +36,13 @@ impl ToolContext {
             credential,
             caches,
             cache_key,
+            budget,
         }
+    }
+
+    /// The most the tool's result may hold.
+    pub fn budget(&self) -> ResultBudget {
+        self.budget
     }
 
     pub fn client(&self) -> &QuendooClient {

@@ -71,6 +71,10 @@ pub enum ToolError {
     )]
     UnexpectedResponse(&'static str),
 
+    /// The result would not fit the result budget (`RESULT_BUDGET`).
+    #[error("{}", over_budget_message(*.bytes, *.budget_tokens))]
+    OverBudget { bytes: usize, budget_tokens: usize },
+
     #[error("Internal error in the MCP server; the operator can find details in its log.")]
     Internal(#[source] anyhow::Error),
 }
@@ -111,6 +115,7 @@ impl ToolError {
             },
             ToolError::DeadlineExceeded { .. } => "deadline_exceeded",
             ToolError::UnexpectedResponse(_) => "upstream_unexpected_response",
+            ToolError::OverBudget { .. } => "over_budget",
             ToolError::Internal(_) => "internal",
         }
     }
@@ -195,6 +200,16 @@ fn deadline_message(after: std::time::Duration, changes_things: bool) -> String 
              Try again later, or ask for less (a shorter date range)."
         )
     }
+}
+
+fn over_budget_message(bytes: usize, budget_tokens: usize) -> String {
+    let tokens = bytes.div_ceil(super::budget::BYTES_PER_TOKEN);
+    format!(
+        "The result would be {bytes} bytes (about {tokens} tokens), more than this server's \
+         result budget of {budget_tokens} tokens (RESULT_BUDGET), so it was not sent. Ask for \
+         less and call again: a shorter date range, fewer sections (`names`), one `room_id`, \
+         or a smaller `limit`."
+    )
 }
 
 /// The client's sentence, followed by what to do about it.

@@ -6,9 +6,11 @@
 mod availability;
 mod booking_view;
 mod bookings;
+mod budget;
 mod cache;
 mod comms;
 mod context;
+mod cursor;
 mod error;
 mod occupancy;
 mod offers;
@@ -30,6 +32,7 @@ use crate::{
     domain::KeyName,
     policy::{ToolTraits, Toolset},
 };
+pub use budget::{BYTES_PER_TOKEN, ResultBudget, json_size};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
 pub use error::{ToolError, whole_seconds};
@@ -112,9 +115,12 @@ impl ToolDef {
             .map_err(ToolError::InvalidArguments)
     }
 
-    /// Runs the handler on arguments that passed [`ToolDef::validate`].
+    /// Runs the handler on arguments that passed [`ToolDef::validate`]. A
+    /// result still over the budget (a tool that does not cut its own) is
+    /// refused with its size, never sent whole.
     pub async fn run(&self, context: ToolContext, arguments: Value) -> Result<Value, ToolError> {
-        (self.handler)(context, arguments).await
+        let budget = context.budget();
+        budget.guard((self.handler)(context, arguments).await?)
     }
 
     /// What a write would change, on arguments that passed validation;
@@ -327,7 +333,7 @@ mod tests {
             assert!(catalogue.get(tool.name).is_some());
             assert!(!tool.title.is_empty(), "{}", tool.name);
             assert!(
-                tool.description.len() > 150,
+                tool.description.len() > 100,
                 "{}: describe it for a model",
                 tool.name
             );
@@ -375,6 +381,28 @@ mod tests {
         assert!(
             stored == current,
             "the tool listing changed: review it and refresh {path} with UPDATE_SNAPSHOTS=1"
+        );
+    }
+
+    /// Every client sends the whole listing to its model on every turn:
+    /// it must stay small. About 8,000 tokens for the fifteen tools when this
+    /// was written (4,900 for the first eleven before their descriptions were
+    /// shortened and the writes gained previews); a change that passes a
+    /// ceiling needs a reason.
+    #[test]
+    fn the_listing_stays_under_its_token_ceilings() {
+        const LISTING_CEILING: usize = 8_500;
+        const TOOL_CEILING: usize = 750;
+        let tokens = |bytes: usize| bytes.div_ceil(BYTES_PER_TOKEN);
+        let listing: Vec<Tool> = Catalogue::new().iter().map(ToolDef::to_mcp).collect();
+        for tool in &listing {
+            let size = tokens(json_size(tool));
+            assert!(size <= TOOL_CEILING, "{}: ~{size} tokens", tool.name);
+        }
+        let total = tokens(json_size(&listing));
+        assert!(
+            total <= LISTING_CEILING,
+            "tools/list is ~{total} tokens: shorten descriptions (bench/tools_list_size.sh)"
         );
     }
 

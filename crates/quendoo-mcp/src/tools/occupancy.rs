@@ -16,8 +16,11 @@ use super::{
     Hints, Spec, ToolDef, ToolError,
     availability::{AvailabilityArgs, NightAvailability, fetch},
     booking_view::BookingView,
-    define,
+    budget::Cut,
+    cursor, define,
 };
+
+const CURSOR: &str = "occupancy";
 use crate::{domain::KeyName, policy::Toolset};
 
 #[derive(Serialize, JsonSchema)]
@@ -27,9 +30,15 @@ struct OccupancyReport {
     sysres: Sysres,
     /// One entry per night, in date order.
     nights: Vec<NightOccupancy>,
+    /// `cursor` for the nights left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    /// Set when the result budget cut the answer: `omitted` nights, `ask_next` says how to get them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<Cut>,
 }
 
-#[derive(Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 struct NightOccupancy {
     date: NaiveDate,
     /// All room types together.
@@ -39,7 +48,7 @@ struct NightOccupancy {
     room_types: Vec<RoomTypeOccupancy>,
 }
 
-#[derive(Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 struct RoomTypeOccupancy {
     room_id: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,7 +59,7 @@ struct RoomTypeOccupancy {
 
 // The tool's description defines these; field docs would repeat it in
 // both places the struct is flattened into.
-#[derive(Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 struct Counts {
     total: i64,
     free: i64,
@@ -90,14 +99,35 @@ pub fn get_occupancy() -> ToolDef {
             credential: KeyName::QuendooApiKey,
         },
         |context, args: AvailabilityArgs| async move {
+            let start = match args.cursor.as_deref() {
+                Some(text) => Some(cursor::decode(CURSOR, text, |night| night.parse().ok())?),
+                None => None,
+            };
             let (free, bookings) = tokio::try_join!(fetch(&context, &args), async {
                 BookingView::read_all(&context.bookings().await?)
             })?;
-            Ok(OccupancyReport {
-                nights: occupancy(&free, &bookings, args.date_from, args.date_to)?,
-                date_from: args.date_from,
-                date_to: args.date_to,
-                sysres: args.sysres,
+            let mut nights = occupancy(&free, &bookings, args.date_from, args.date_to)?;
+            if let Some(start) = start {
+                nights.retain(|night| night.date >= start);
+            }
+            context.budget().fit(&nights, |kept| {
+                let next = nights.get(kept);
+                OccupancyReport {
+                    date_from: args.date_from,
+                    date_to: args.date_to,
+                    sysres: args.sysres,
+                    nights: nights[..kept].to_vec(),
+                    next_cursor: next.map(|night| cursor::encode(CURSOR, &night.date.to_string())),
+                    cut: next.map(|night| Cut {
+                        omitted: nights.len() - kept,
+                        ask_next: format!(
+                            "Nights from {} on did not fit the result budget: call again with \
+                             the same arguments and `cursor` = `next_cursor`, or ask for fewer \
+                             nights.",
+                            night.date
+                        ),
+                    }),
+                }
             })
         },
     )
@@ -113,9 +143,7 @@ fn occupancy(
     let mut room_types: BTreeMap<i64, Option<String>> = BTreeMap::new();
     let mut free_by_night = HashMap::new();
     for row in free {
-        let night = NaiveDate::parse_from_str(&row.date, "%Y-%m-%d")
-            .map_err(|_| ToolError::UnexpectedResponse("availability by room and night"))?;
-        free_by_night.insert((night, row.room_id), row.qty);
+        free_by_night.insert((row.date, row.room_id), row.qty);
         room_types.insert(row.room_id, row.room_name.clone());
     }
     let mut sold_by_night: HashMap<(NaiveDate, i64), i64> = HashMap::new();
@@ -177,7 +205,7 @@ mod tests {
         NightAvailability {
             room_id,
             room_name: Some(format!("Room {room_id}")),
-            date: date.into(),
+            date: day(date),
             qty,
             is_opened: qty > 0,
         }

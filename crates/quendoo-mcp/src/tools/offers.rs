@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Hints, Spec, ToolDef, define, property::Language, schema};
+use super::{Hints, Spec, ToolDef, budget::Cut, define, property::Language, schema};
 use crate::{domain::KeyName, policy::Toolset};
 
 #[derive(Deserialize, JsonSchema)]
@@ -14,35 +14,34 @@ use crate::{domain::KeyName, policy::Toolset};
 struct OffersArgs {
     /// Arrival date, `YYYY-MM-DD`.
     date_from: NaiveDate,
-    /// Number of nights, 1 to 60.
     #[schemars(range(min = 1, max = 60))]
     nights: u32,
-    /// One entry per room wanted (1 to 10): the adults and the children's ages in it.
+    /// One entry per room wanted: its adults and children's ages.
     #[schemars(length(min = 1, max = 10))]
     guests: Vec<GuestRoom>,
-    /// Currency of the prices, a 3-letter code such as `EUR`, `BGN`, `USD`.
-    /// Default: the hotel's currency.
+    /// E.g. `EUR`; default: the hotel's.
     #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
     currency: Option<String>,
-    /// Language of names and policies: a two-letter code such as `en`, `bg`.
+    /// Language code, e.g. `en`, `bg`.
     #[schemars(regex(pattern = r"^[a-z]{2}$"))]
     api_lng: Option<Language>,
-    /// Booking-module code (from get_property_settings). Leave it out: the
-    /// hotel's first active booking module is used.
+    /// Leave out: the first active booking module is used.
     #[schemars(length(min = 1, max = 64))]
     bm_code: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
 struct Offers {
-    /// The booking module the offers were priced for.
+    /// The booking module priced for.
     bm_code: String,
     date_from: NaiveDate,
     nights: u32,
-    /// The offers as Quendoo priced them: room, rate, meals, total and
-    /// per-night price, currency, rooms left, cancellation policy.
+    /// The offers as Quendoo priced them.
     #[schemars(schema_with = "schema::object_or_array")]
     data: Value,
+    /// Set when the result budget cut `data`: `omitted` offers, `ask_next` says what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<Cut>,
 }
 
 pub fn get_booking_offers() -> ToolDef {
@@ -50,12 +49,10 @@ pub fn get_booking_offers() -> ToolDef {
         Spec {
             name: "get_booking_offers",
             title: "Priced offers for a stay",
-            description: "What the hotel can sell for a stay and at what price: for an arrival \
-                date, a number of nights and the guests per room, each bookable room type and \
-                rate with meals, total price, price per night, rooms left and cancellation \
-                policy. Use it to answer a guest's \"how much for ...\" enquiry. Only rooms \
-                free on every night are offered. For bare room counts without prices use \
-                get_availability.",
+            description: "Priced offers for a stay (arrival, nights, guests per room): each \
+                bookable room type and rate with meals, total and nightly price, rooms left, \
+                cancellation policy. For a guest's \"how much for ...\"; only rooms free \
+                every night.",
             hints: Hints::READ,
             toolset: Toolset::Offers,
             credential: KeyName::QuendooApiKey,
@@ -77,11 +74,19 @@ pub fn get_booking_offers() -> ToolDef {
                 .client()
                 .get_booking_offers(context.credential(), &query)
                 .await?;
-            Ok(Offers {
-                bm_code,
+            let data = schema::checked_object_or_array(data)?;
+            context.budget().fit_payload(data, |data, left| Offers {
+                bm_code: bm_code.clone(),
                 date_from: args.date_from,
                 nights: args.nights,
-                data: schema::checked_object_or_array(data)?,
+                data,
+                cut: left.map(|left| Cut {
+                    omitted: left.count(),
+                    // Offers have no narrower request: say the list is partial.
+                    ask_next: "These are the first offers in Quendoo's order; the rest did not \
+                        fit the result budget, so say that the list is partial."
+                        .into(),
+                }),
             })
         },
     )

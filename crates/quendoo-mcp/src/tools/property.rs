@@ -5,7 +5,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Hints, Preview, Spec, ToolDef, define, define_write, schema};
+use super::{
+    Hints, Preview, Spec, ToolDef,
+    budget::{Cut, LeftOut},
+    define, define_write, schema,
+};
 use crate::{domain::KeyName, policy::Toolset};
 
 /// A language code for names and descriptions, such as `en`, `bg`, `de`, `ru`.
@@ -14,23 +18,59 @@ pub type Language = String;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SettingsArgs {
-    /// Language of names and descriptions: a two-letter code such as `en`,
-    /// `bg`, `de`, `ru`. Default: the property's own language.
+    /// Language code, e.g. `en`, `bg`.
     #[schemars(regex(pattern = r"^[a-z]{2}$"))]
     api_lng: Option<Language>,
-    /// Comma-separated sections to return, e.g. `rooms,rates` or
-    /// `booking_modules`. Sections: property, rooms, rates, meals, services,
-    /// beds, booking_modules, payment_methods, channels. All when absent.
+    /// Sections, comma-separated, default all: property, rooms, rates, meals,
+    /// services, beds, booking_modules, payment_methods, channels.
     #[schemars(regex(pattern = r"^[a-z_]+(,[a-z_]+)*$"))]
     names: Option<String>,
 }
 
-/// The PMS payload, as Quendoo sends it.
+// The PMS payload, as Quendoo sends it.
 #[derive(Serialize, JsonSchema)]
 struct PmsData {
-    /// What Quendoo returned, unchanged.
+    /// Quendoo's answer, unchanged.
     #[schemars(schema_with = "schema::object_or_array")]
     data: Value,
+    /// Set when the result budget cut `data`: `omitted` items, `ask_next` says how to get them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut: Option<Cut>,
+}
+
+impl PmsData {
+    /// `data` checked, then cut to the budget; `ask_next` says how to
+    /// ask for what was left out.
+    fn fitted(
+        context: &super::ToolContext,
+        data: Value,
+        ask_next: impl Fn(&LeftOut<'_>) -> String,
+    ) -> Result<PmsData, super::ToolError> {
+        let data = schema::checked_object_or_array(data)?;
+        context.budget().fit_payload(data, |data, left| PmsData {
+            data,
+            cut: left.map(|left| Cut {
+                omitted: left.count(),
+                ask_next: ask_next(&left),
+            }),
+        })
+    }
+}
+
+/// The ids of left-out room types (or sections' names), comma-separated.
+fn left_out_names(left: &LeftOut<'_>) -> String {
+    let names: Vec<String> = match left {
+        LeftOut::Items(items) => items
+            .iter()
+            .filter_map(|item| match &item["id"] {
+                Value::Number(id) => Some(id.to_string()),
+                Value::String(id) => Some(id.chars().take(20).collect()),
+                _ => None,
+            })
+            .collect(),
+        LeftOut::Sections(sections) => sections.iter().map(|(name, _)| name.clone()).collect(),
+    };
+    names.join(",")
 }
 
 pub fn get_property_settings() -> ToolDef {
@@ -38,13 +78,10 @@ pub fn get_property_settings() -> ToolDef {
         Spec {
             name: "get_property_settings",
             title: "Property settings",
-            description: "The hotel's configuration in Quendoo: the property (id, name, currency, \
-                timezone), its room types, rates, meals, services, beds, booking modules, payment \
-                methods and sales channels. Use it to learn the ids and names that other tools \
-                take (room_id, rate ids, booking-module codes) or to answer questions about how \
-                the hotel is set up. Pass `names` to fetch only some sections; it is cheap and \
-                rarely changes. For the details of room types (size, beds, photos) use \
-                get_rooms_details instead.",
+            description: "The hotel's setup: property (id, name, currency, timezone), room \
+                types, rates, meals, services, beds, booking modules, payment methods, channels. \
+                Gives the ids other tools take. Room details (size, beds, photos): \
+                get_rooms_details.",
             hints: Hints::READ,
             toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,
@@ -58,8 +95,12 @@ pub fn get_property_settings() -> ToolDef {
                     args.names.as_deref(),
                 )
                 .await?;
-            Ok(PmsData {
-                data: schema::checked_object_or_array(data)?,
+            PmsData::fitted(&context, data, |left| {
+                format!(
+                    "Sections left out to fit the result budget: ask again with `names` = \
+                     \"{}\" (fewer at a time if still too long).",
+                    left_out_names(left)
+                )
             })
         },
     )
@@ -68,11 +109,10 @@ pub fn get_property_settings() -> ToolDef {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RoomsArgs {
-    /// Language of names and descriptions: a two-letter code such as `en`,
-    /// `bg`, `de`, `ru`.
+    /// Language code, e.g. `en`, `bg`.
     #[schemars(regex(pattern = r"^[a-z]{2}$"))]
     api_lng: Option<Language>,
-    /// One room type's id (from get_property_settings); all room types when absent.
+    /// One room type; all when absent.
     #[schemars(range(min = 1))]
     room_id: Option<i64>,
 }
@@ -82,11 +122,9 @@ pub fn get_rooms_details() -> ToolDef {
         Spec {
             name: "get_rooms_details",
             title: "Room types in detail",
-            description: "Static details of the hotel's room types: id, name, type, area in \
-                square metres, regular and extra beds, description and photo URLs. Use it to \
-                describe rooms to a guest or to find which room type fits a party. It says \
-                nothing about free rooms or prices: use get_availability for what is free and \
-                get_booking_offers for priced offers.",
+            description: "Room types in detail: id, name, type, area (m²), regular and extra \
+                beds, description, photo URLs. To describe rooms or match a party to a room \
+                type; nothing on free rooms or prices.",
             hints: Hints::READ,
             toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,
@@ -96,8 +134,12 @@ pub fn get_rooms_details() -> ToolDef {
                 .client()
                 .get_rooms_details(context.credential(), args.api_lng.as_deref(), args.room_id)
                 .await?;
-            Ok(PmsData {
-                data: schema::checked_object_or_array(data)?,
+            PmsData::fitted(&context, data, |left| {
+                format!(
+                    "Room types left out to fit the result budget: ask for each with \
+                     `room_id`, one of {}.",
+                    left_out_names(left)
+                )
             })
         },
     )
@@ -117,10 +159,9 @@ pub fn post_external_property_data() -> ToolDef {
         Spec {
             name: "post_external_property_data",
             title: "Map the property to an external channel",
-            description: "Sends Quendoo the property's identity on an external channel (for \
-                example its Booking.com property id), replacing any earlier mapping for that \
-                channel. A write: only use it when the hotel asks to connect or correct a \
-                channel mapping, with the exact ids they gave.",
+            description: "Maps the property to an external channel (e.g. its Booking.com \
+                id), replacing the channel's earlier mapping. Only with the exact ids the hotel \
+                gave.",
             hints: Hints::write(true, true),
             toolset: Toolset::Property,
             credential: KeyName::QuendooApiKey,

@@ -40,7 +40,7 @@ struct DayMovements {
     data: Vec<Movement>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Clone, Serialize, JsonSchema)]
 struct Movement {
     movement: Direction,
     #[serde(flatten)]
@@ -89,15 +89,20 @@ pub fn get_arrivals_departures() -> ToolDef {
                 .filter(|m| m.movement == Direction::Arrival)
                 .count();
             let departures = moving.len() - arrivals;
-            let (page, mut data) = page(moving, args.cursor.as_deref(), args.limit)?;
-            name_rooms(&context, data.iter_mut().map(|m| &mut m.booking)).await?;
-            Ok(DayMovements {
-                date: args.date,
-                arrivals,
-                departures,
-                page,
-                data,
-            })
+            name_rooms(&context, moving.iter_mut().map(|m| &mut m.booking)).await?;
+            page(
+                moving,
+                args.cursor.as_deref(),
+                args.limit,
+                context.budget(),
+                |page, data| DayMovements {
+                    date: args.date,
+                    arrivals,
+                    departures,
+                    page,
+                    data: data.to_vec(),
+                },
+            )
         },
     )
 }
@@ -125,7 +130,7 @@ struct GuestBookings {
     data: Vec<GuestMatch>,
 }
 
-#[derive(Serialize, JsonSchema)]
+#[derive(Clone, Serialize, JsonSchema)]
 struct GuestMatch {
     /// Which fields the query matched.
     matched: Vec<Field>,
@@ -158,16 +163,24 @@ pub fn find_guest() -> ToolDef {
             let query = GuestQuery::parse(&args.query);
             let mut bookings = BookingView::read_all(&context.bookings().await?)?;
             sort_by_arrival(&mut bookings);
-            let found: Vec<GuestMatch> = bookings
+            let mut found: Vec<GuestMatch> = bookings
                 .into_iter()
                 .filter_map(|booking| {
                     let matched = query.matches(&booking);
                     (!matched.is_empty()).then_some(GuestMatch { matched, booking })
                 })
                 .collect();
-            let (page, mut data) = page(found, args.cursor.as_deref(), args.limit)?;
-            name_rooms(&context, data.iter_mut().map(|m| &mut m.booking)).await?;
-            Ok(GuestBookings { page, data })
+            name_rooms(&context, found.iter_mut().map(|m| &mut m.booking)).await?;
+            page(
+                found,
+                args.cursor.as_deref(),
+                args.limit,
+                context.budget(),
+                |page, data| GuestBookings {
+                    page,
+                    data: data.to_vec(),
+                },
+            )
         },
     )
 }
@@ -289,9 +302,17 @@ pub fn get_unacknowledged_bookings() -> ToolDef {
             }
             bookings.retain(|b| b.acknowledged == Some(false));
             sort_by_arrival(&mut bookings);
-            let (page, mut data) = page(bookings, args.cursor.as_deref(), args.limit)?;
-            name_rooms(&context, data.iter_mut()).await?;
-            Ok(Unacknowledged { page, data })
+            name_rooms(&context, bookings.iter_mut()).await?;
+            page(
+                bookings,
+                args.cursor.as_deref(),
+                args.limit,
+                context.budget(),
+                |page, data| Unacknowledged {
+                    page,
+                    data: data.to_vec(),
+                },
+            )
         },
     )
 }

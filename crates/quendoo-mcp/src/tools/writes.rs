@@ -120,8 +120,8 @@ pub fn confirmation_property() -> Value {
         "type": "string",
         "minLength": 1,
         "maxLength": 1024,
-        "description": "Leave out at first: the call then changes nothing and answers a preview \
-            with a code. Send the same arguments again with the code here once the person agreed."
+        "description": "Leave out at first (you get a preview and a code); then the code, \
+            once the person agreed."
     })
 }
 

@@ -394,7 +394,7 @@ async fn elicitation_asks_the_person_and_acts_on_the_answer(app: TestApp) {
         };
         let client: RunningService<RoleClient, Person> = person
             .clone()
-            .serve_with_lifecycle(crate::transport(&app, &hotel.token), lifecycle)
+            .serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
             .await
             .expect("a 2026-07-28 client");
         let (room, dates) = room_and_nights(&app, &hotel, 80 + 3 * n as u64, 2);

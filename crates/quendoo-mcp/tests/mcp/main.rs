@@ -21,7 +21,13 @@ pub type Client = RunningService<RoleClient, ()>;
 
 /// An MCP client session as `token`'s bearer, by `initialize` (2025-11-25).
 pub async fn connect(app: &TestApp, token: &str) -> Client {
-    ().serve(transport(app, token)).await.expect("MCP session")
+    connect_to(app.addr, token).await
+}
+
+/// The same, to the server at `addr` (a replica).
+pub async fn connect_to(addr: std::net::SocketAddr, token: &str) -> Client {
+    let url = format!("http://{addr}/mcp");
+    ().serve(transport(url, token)).await.expect("MCP session")
 }
 
 /// An MCP client of revision 2026-07-28 as `token`'s bearer: `server/discover`
@@ -30,13 +36,13 @@ pub async fn connect_2026(app: &TestApp, token: &str) -> Client {
     let lifecycle = ClientLifecycleMode::Discover {
         preferred_versions: vec![ProtocolVersion::V_2026_07_28],
     };
-    ().serve_with_lifecycle(transport(app, token), lifecycle)
+    ().serve_with_lifecycle(transport(app.url("/mcp"), token), lifecycle)
         .await
         .expect("MCP 2026-07-28 client")
 }
 
-fn transport(app: &TestApp, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
-    let config = StreamableHttpClientTransportConfig::with_uri(app.url("/mcp")).auth_header(token);
+fn transport(url: String, token: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    let config = StreamableHttpClientTransportConfig::with_uri(url).auth_header(token);
     StreamableHttpClientTransport::from_config(config)
 }
 
@@ -105,6 +111,7 @@ pub fn text(result: &CallToolResult) -> String {
 }
 
 mod auth;
+mod budget;
 mod confirmation;
 mod errors;
 mod hotel_limits;

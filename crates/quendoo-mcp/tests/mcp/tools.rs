@@ -76,12 +76,23 @@ async fn every_tool_works_against_the_simulator(app: TestApp) {
     let to = from + Duration::days(2);
     let args = json!({"date_from": from.to_string(), "date_to": to.to_string(), "sysres": "qdo"});
     let availability = ok(call(&client, "get_availability", args.clone()).await);
-    let rows = availability["availability"].as_array().unwrap();
-    assert_eq!(rows.len(), rooms.len() * 3, "one row per room and night");
-    let first = &rows[0];
+    let runs = availability["availability"].as_array().unwrap();
+    let nights: i64 = runs
+        .iter()
+        .map(|run| {
+            let day = |field: &str| run[field].as_str().unwrap().parse::<chrono::NaiveDate>();
+            (day("to").unwrap() - day("from").unwrap()).num_days() + 1
+        })
+        .sum();
+    assert_eq!(
+        nights,
+        rooms.len() as i64 * 3,
+        "runs cover each room and night once"
+    );
+    let first = &runs[0];
     assert_eq!(first["room_id"], room["id"], "sorted by room id");
     assert_eq!(first["room_name"], room["name"], "real room names");
-    assert_eq!(first["date"], from.to_string());
+    assert_eq!(first["from"], from.to_string());
 
     let update = json!({"values": [{"date": from.to_string(), "room_id": room_id, "avail": 1, "is_opened": 1}]});
     ok(call(&client, "update_availability", update).await);
