@@ -70,6 +70,8 @@ fn cancelled(booking: &Value) -> bool {
 
 async fn arrivals_and_departures_are_the_simulators(app: TestApp) {
     let hotel = app.hotel("Arrivals").await;
+    // The writes here only set the scene; their confirmation is tested apart.
+    app.direct_writes(&hotel).await;
     let client = connect(&app, &hotel.token).await;
     let held = held_bookings(&app, &hotel.spec.api_key);
     let live: Vec<&Value> = held.iter().filter(|b| !cancelled(b)).collect();
@@ -315,6 +317,8 @@ async fn occupancy_is_what_availability_and_bookings_imply(app: TestApp) {
 
 async fn unacknowledged_bookings_are_the_simulators_and_an_ack_removes_one(app: TestApp) {
     let hotel = app.hotel("Acknowledgements").await;
+    // The writes here only set the scene; their confirmation is tested apart.
+    app.direct_writes(&hotel).await;
     let client = connect(&app, &hotel.token).await;
     let mut waiting: Vec<Value> = held_bookings(&app, &hotel.spec.api_key)
         .into_iter()
