@@ -4,7 +4,8 @@
 # server (the lists below say which do not, and why), then the Inspector's
 # --strict schema check and the official Python and TypeScript SDKs as
 # clients (scripts/python_client.py, scripts/ts_client.mjs) on /mcp and on
-# the legacy /sse, against a loopback-only instance of quendoo-mcp whose
+# the legacy /sse, and the Python SDK confirming a write by elicitation
+# (scripts/python_elicitation.py), against a loopback-only instance of quendoo-mcp whose
 # bearer authentication is switched off (the suite cannot send auth
 # headers): every request acts for one named demo tenant, backed by the
 # built-in simulator. A scenario that ran no check is reported as such and
@@ -38,7 +39,8 @@ scenarios=(server-initialize ping tools-list resources-list prompts-list dns-reb
 # Prerelease suite (adds 2026-07-28). Not run, beyond the above, and why:
 #   server-session-lifecycle: sessions (stateless: no check runs);
 #   http-custom-header-server-validation: needs a tool with x-mcp-header params;
-#   input-required-result-*: the suite's fixture tools (we ask no input yet);
+#   input-required-result-*: the suite's fixture tools (our own multi-round-trip
+#     elicitation is checked by scripts/python_elicitation.py);
 #   tasks-*, sep-2640-skills-*: extensions we do not offer.
 # server-stateless runs 25 checks; 4 need the suite's diagnostic tools and are
 # reported as not testable.
@@ -132,4 +134,7 @@ for path in /mcp /sse; do
   "$work/venv/bin/python" "$root/scripts/python_client.py" "http://127.0.0.1:$port$path" || failed=$((failed + 1))
   node "$work/ts_client.mjs" "http://127.0.0.1:$port$path" || failed=$((failed + 1))
 done
+# A write confirmed by a person: the Python SDK's elicitation callback
+# (declining, then accepting), and its handshake-era session's two steps.
+"$work/venv/bin/python" "$root/scripts/python_elicitation.py" "http://127.0.0.1:$port/mcp" || failed=$((failed + 1))
 [ "$failed" -eq 0 ]
