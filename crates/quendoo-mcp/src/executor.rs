@@ -470,28 +470,23 @@ struct Call<'a> {
 
 /// A write's `confirmation` argument, taken out of its arguments: a code in
 /// the arguments stands for a yes (the person was asked by the client, on
-/// the preview that code came with). Another tool's arguments stay as they
-/// are, where an unknown `confirmation` is refused like any unknown field.
+/// the preview that code came with); a code that is not a string holds for
+/// nothing, and a `null` is "not given", as for every optional argument.
+/// Another tool's arguments stay as they are, where an unknown
+/// `confirmation` is refused like any unknown field.
 fn take_confirmation(tool: &ToolDef, arguments: Value, approval: Approval) -> (Value, Approval) {
     let Value::Object(mut fields) = arguments else {
         return (arguments, approval);
     };
-    if !tool.is_confirmable() || !fields.contains_key(CONFIRMATION_ARGUMENT) {
+    if !tool.is_confirmable() {
         return (Value::Object(fields), approval);
     }
-    let code = fields.remove(CONFIRMATION_ARGUMENT);
-    let approval = match (approval, code) {
-        (Approval::Unasked, Some(Value::String(code))) => Approval::Answered {
-            code,
+    let approval = match (approval, fields.remove(CONFIRMATION_ARGUMENT)) {
+        (Approval::Unasked, Some(code)) if !code.is_null() => Approval::Answered {
+            code: code.as_str().unwrap_or_default().to_owned(),
             accepted: true,
         },
-        // A null is "not given", as for every optional argument.
-        (approval, Some(Value::Null) | None) => approval,
-        (Approval::Unasked, Some(_)) => Approval::Answered {
-            code: String::new(),
-            accepted: true,
-        },
-        (answered, _) => answered,
+        (approval, _) => approval,
     };
     (Value::Object(fields), approval)
 }

@@ -70,7 +70,11 @@ const OPERATIONS: &[Operation] = &[
     op(
         "post",
         "/mcp/tools/execute",
-        "Run a tool for the connection's tenant; a bearer token, if sent, must be the same tenant's",
+        "Run a tool for the connection's tenant; a bearer token, if sent, must be the same tenant's. \
+         A write the hotel's policy confirms answers a preview and a code first (result.status \
+         confirmation_required): the same tool_args with `confirmation` set to the code run it. \
+         403 when the hotel's policy or the X-MCP-Toolsets / X-MCP-Readonly headers leave the \
+         tool out; 409 for a code that does not hold",
         Access::Public,
         &[
             ("connection_id", "string", true),

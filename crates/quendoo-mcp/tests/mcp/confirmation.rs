@@ -72,10 +72,18 @@ fn close(room: i64, dates: &[NaiveDate]) -> Value {
     json!({ "values": values })
 }
 
-fn with_code(arguments: &Value, code: &str) -> Value {
+/// `tool` called again with `arguments` and `confirmation` set to `code`.
+async fn confirm(
+    app: &TestApp,
+    hotel: &Hotel,
+    transport: Transport,
+    tool: &str,
+    arguments: &Value,
+    code: &str,
+) -> Reply {
     let mut arguments = arguments.clone();
     arguments["confirmation"] = json!(code);
-    arguments
+    call_tool(app, hotel, transport, tool, arguments, &[]).await
 }
 
 #[track_caller]
@@ -140,13 +148,13 @@ async fn a_confirmed_write_lands_as_previewed_on_every_transport(app: TestApp) {
                 "{transport:?}"
             );
         }
-        let done = call_tool(
+        let done = confirm(
             &app,
             &hotel,
             transport,
             "update_availability",
-            with_code(&update, &code),
-            &[],
+            &update,
+            &code,
         )
         .await;
         assert_eq!(done.ok()["status"], "done", "{transport:?}: {done:?}");
@@ -184,43 +192,35 @@ async fn a_code_holds_only_for_its_hotel_tool_and_arguments(app: TestApp) {
         let ack = json!({"revision_id": 1});
         let refusals = [
             // Other arguments.
-            call_tool(
+            confirm(
                 &app,
                 &hotel,
                 transport,
                 "update_availability",
-                with_code(&other_nights, &code),
-                &[],
+                &other_nights,
+                &code,
             )
             .await,
             // Another hotel.
-            call_tool(
+            confirm(
                 &app,
                 &other,
                 transport,
                 "update_availability",
-                with_code(&update, &code),
-                &[],
+                &update,
+                &code,
             )
             .await,
             // Another tool.
-            call_tool(
-                &app,
-                &hotel,
-                transport,
-                "ack_booking",
-                with_code(&ack, &code),
-                &[],
-            )
-            .await,
+            confirm(&app, &hotel, transport, "ack_booking", &ack, &code).await,
             // Not a code at all.
-            call_tool(
+            confirm(
                 &app,
                 &hotel,
                 transport,
                 "update_availability",
-                with_code(&update, "forged"),
-                &[],
+                &update,
+                "forged",
             )
             .await,
         ];
@@ -262,13 +262,13 @@ async fn a_code_holds_only_for_its_hotel_tool_and_arguments(app: TestApp) {
     .await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     for (transport, code) in Transport::ALL.into_iter().zip(codes) {
-        let late = call_tool(
+        let late = confirm(
             &app,
             &hotel,
             transport,
             "update_availability",
-            with_code(&update, &code),
-            &[],
+            &update,
+            &code,
         )
         .await;
         assert!(
@@ -331,15 +331,7 @@ async fn people_are_reached_only_after_a_yes(app: TestApp) {
                 sent,
                 "{transport:?} {tool}: sent before a yes"
             );
-            let done = call_tool(
-                &app,
-                &hotel,
-                transport,
-                tool,
-                with_code(arguments, &code),
-                &[],
-            )
-            .await;
+            let done = confirm(&app, &hotel, transport, tool, arguments, &code).await;
             assert_eq!(done.ok()["status"], "done", "{transport:?} {tool}");
             assert_eq!(app.sim.outbox().len(), sent + 1, "{transport:?} {tool}");
         }

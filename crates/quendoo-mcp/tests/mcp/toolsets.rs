@@ -26,6 +26,16 @@ const READS: [&str; 5] = [
     "get_booking_offers",
 ];
 
+#[track_caller]
+fn assert_listed(names: &[String], listed: &[&str], left_out: &[&str]) {
+    for name in listed {
+        assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+    }
+    for name in left_out {
+        assert!(!names.iter().any(|n| n == name), "{name} listed: {names:?}");
+    }
+}
+
 fn update() -> serde_json::Value {
     json!({"values": [{"date": "2026-12-20", "room_id": 1, "avail": 0}]})
 }
@@ -41,21 +51,13 @@ async fn a_read_only_hotel_lists_and_runs_only_reads(app: TestApp) {
         // A header asking for writes changes nothing.
         for headers in [&[][..], &[("X-MCP-Readonly", "false")][..]] {
             if let Some(names) = list_tools(&app, &hotel, transport, headers).await {
-                assert!(
-                    READS.iter().all(|r| names.iter().any(|n| n == r)),
-                    "{names:?}"
-                );
-                for write in [
+                let writes = [
                     "update_availability",
                     "ack_booking",
                     "send_quendoo_email",
                     "make_call",
-                ] {
-                    assert!(
-                        !names.iter().any(|n| n == write),
-                        "{transport:?}: {names:?}"
-                    );
-                }
+                ];
+                assert_listed(&names, &READS, &writes);
             }
             let refused = call_tool(
                 &app,
@@ -97,19 +99,13 @@ async fn toolsets_hold_and_headers_never_widen_them(app: TestApp) {
     app.set_policy(&hotel, policy).await;
     for transport in Transport::ALL {
         if let Some(names) = list_tools(&app, &hotel, transport, &[]).await {
-            assert!(names.iter().any(|n| n == "get_bookings"), "{names:?}");
-            assert!(names.iter().any(|n| n == "get_booking_offers"), "{names:?}");
-            for other in [
+            let others = [
                 "get_availability",
                 "update_availability",
                 "get_property_settings",
                 "make_call",
-            ] {
-                assert!(
-                    !names.iter().any(|n| n == other),
-                    "{transport:?}: {names:?}"
-                );
-            }
+            ];
+            assert_listed(&names, &["get_bookings", "get_booking_offers"], &others);
         }
         for headers in [
             &[][..],
