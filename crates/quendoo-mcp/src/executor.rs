@@ -258,7 +258,19 @@ impl Executor {
             .store
             .hotel_policy(tenant)
             .await
-            .map_err(|error| ToolError::Internal(error.into()))
+            .map_err(|error| {
+                tracing::error!(%tenant, %error, "could not read the hotel's policy");
+                ToolError::Internal(error.into())
+            })
+    }
+
+    /// Whether the hotel's policy and the caller's narrowing let `caller`
+    /// call `name` (an unknown tool is refused as unknown).
+    pub async fn check_allowed(&self, caller: &Caller, name: &str) -> Result<(), ToolError> {
+        let Some(tool) = self.catalogue().get(name) else {
+            return Err(ToolError::UnknownTool(name.chars().take(64).collect()));
+        };
+        allowed(&self.policy(&caller.tenant).await?, caller, tool)
     }
 
     /// Runs `name` for `caller`; `arguments` is the JSON object the client
@@ -278,16 +290,10 @@ impl Executor {
         // Checked before anything is counted: a call that cannot run costs
         // the hotel nothing. The digest is of the checked arguments, so a
         // `null` sent for an optional one does not change it.
-        let checked = match self.policy(&caller.tenant).await {
-            Ok(policy) => match policy.denies(caller.narrowing, tool.traits()) {
-                Some(denied) => Err(ToolError::NotAllowed {
-                    tool: tool.name,
-                    denied,
-                }),
-                None => tool.validate(&mut arguments).map(|()| policy),
-            },
-            Err(error) => Err(error),
-        };
+        let checked = self.policy(&caller.tenant).await.and_then(|policy| {
+            allowed(&policy, caller, tool)?;
+            tool.validate(&mut arguments).map(|()| policy)
+        });
         let args_digest = digest(&arguments);
         let (outcome, upstream_status) = match checked {
             Err(error) => (Err(error), None),
@@ -454,6 +460,17 @@ impl Executor {
                 })
             }
         }
+    }
+}
+
+/// Refuses `tool` when `policy` or the caller's narrowing leave it out.
+fn allowed(policy: &HotelPolicy, caller: &Caller, tool: &ToolDef) -> Result<(), ToolError> {
+    match policy.denies(caller.narrowing, tool.traits()) {
+        Some(denied) => Err(ToolError::NotAllowed {
+            tool: tool.name,
+            denied,
+        }),
+        None => Ok(()),
     }
 }
 

@@ -87,12 +87,18 @@ impl Protocol {
 
     /// The structured result of the read-only tool `tool` for the caller's
     /// hotel, shared for `PROPERTY_TTL`; concurrent misses make one call.
+    /// The hotel's policy and the caller's narrowing are held first: the
+    /// shared result must not reach a caller who may not call `tool`.
     async fn read(
         &self,
         caller: &Caller,
         tool: &'static str,
         arguments: Value,
     ) -> Result<Arc<Value>, Arc<ToolError>> {
+        self.executor
+            .check_allowed(caller, tool)
+            .await
+            .map_err(Arc::new)?;
         let key = (caller.tenant.clone(), format!("{tool} {arguments}"));
         self.reads
             .try_get_with(key, async {

@@ -153,6 +153,7 @@ fn read_error(uri: &str, error: &ToolError) -> ErrorData {
         ToolError::InvalidArguments(problem) => {
             ErrorData::invalid_params(format!("{uri}: {problem}"), None)
         }
+        ToolError::NotAllowed { .. } => ErrorData::invalid_request(format!("{uri}: {error}"), None),
         other => ErrorData::internal_error(other.to_string(), None),
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::{
     app::TestApp,
-    transports::{Transport, call_tool, list_tools},
+    transports::{Transport, call_tool, list_tools, rpc},
 };
 use quendoo_mcp::policy::HotelPolicy;
 
@@ -16,6 +16,7 @@ on_both_backends!(|db| crate::support::app::TestApp::spawn(db).await;
     a_read_only_hotel_lists_and_runs_only_reads,
     toolsets_hold_and_headers_never_widen_them,
     a_connection_narrows_what_the_hotel_allows,
+    resources_follow_the_narrowing_even_when_cached,
 );
 
 const READS: [&str; 5] = [
@@ -203,6 +204,43 @@ async fn a_connection_narrows_what_the_hotel_allows(app: TestApp) {
             bad.status,
             StatusCode::BAD_REQUEST,
             "{transport:?}: {bad:?}"
+        );
+    }
+}
+
+/// Resources are read through their tools and shared for a minute per
+/// hotel: a narrowed connection must not get what another one read.
+async fn resources_follow_the_narrowing_even_when_cached(app: TestApp) {
+    let hotel = app.hotel("Resources").await;
+    let settings = json!({"uri": "quendoo://property/settings"});
+    for transport in [Transport::Mcp, Transport::Sse] {
+        let (_, whole) = rpc(
+            &app,
+            &hotel,
+            transport,
+            "resources/read",
+            settings.clone(),
+            &[],
+        )
+        .await;
+        assert!(
+            whole["result"]["contents"][0]["text"].is_string(),
+            "{whole}"
+        );
+        let bookings_only = [("X-MCP-Toolsets", "bookings")];
+        let (_, narrowed) = rpc(
+            &app,
+            &hotel,
+            transport,
+            "resources/read",
+            settings.clone(),
+            &bookings_only,
+        )
+        .await;
+        let message = narrowed["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("X-MCP-Toolsets"),
+            "{transport:?}: {narrowed}"
         );
     }
 }

@@ -136,7 +136,7 @@ pub async fn list_tools(
 /// One JSON-RPC request, answered in the response's body: a stateless
 /// POST to `/mcp`, or a POST to `/sse`'s endpoint for a session without a
 /// stream (as the dashboard's scheduled tasks send them).
-async fn rpc(
+pub async fn rpc(
     app: &TestApp,
     hotel: &Hotel,
     transport: Transport,
