@@ -734,6 +734,7 @@ async fn audit_list_filters_by_tenant_time_and_tool() {
         transport: Some("mcp"),
         client: Some("claude-ai".into()),
         upstream_status: Some(200),
+        connection: None,
     };
     store
         .record_audit(&[
