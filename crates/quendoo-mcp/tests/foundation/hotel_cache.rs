@@ -206,12 +206,12 @@ async fn a_policy_change_on_one_replica_applies_on_the_next_call_of_another(app:
     other.shut_down().await.unwrap();
 }
 
-/// Runs `call` and answers how many queries the server made meanwhile. The
-/// audit writer and retention count apart (`Store::for_background`): they
-/// run after the call, batched.
-async fn queries_during<F: Future<Output = StatusCode>>(app: &TestApp, call: F) -> u64 {
+/// Sends `request` and answers how many queries the server made meanwhile.
+/// The audit writer and retention count apart (`Store::for_background`):
+/// they run after the call, batched.
+async fn queries_during(app: &TestApp, request: reqwest::RequestBuilder) -> u64 {
     let before = app.state.store.queries_run();
-    let status = call.await;
+    let status = request.send().await.unwrap().status();
     assert_eq!(status, StatusCode::OK);
     app.state.store.queries_run() - before
 }
@@ -221,36 +221,15 @@ async fn a_call_on_a_warm_cache_makes_one_database_round_trip(app: TestApp) {
     let http = reqwest::Client::new();
     let rpc = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": "get_rooms_details", "arguments": {}}});
-    let mcp = || async {
-        let response = http
-            .post(app.url("/mcp"))
+    let mcp = || {
+        http.post(app.url("/mcp"))
             .bearer_auth(&hotel.token)
             .header("Accept", "application/json, text/event-stream")
             .json(&rpc)
-            .send()
-            .await
-            .unwrap();
-        response.status()
     };
-    let legacy_by_key = || async {
-        let response = http
-            .post(app.url("/messages/?session_id=task_counted"))
-            .header("X-Quendoo-Api-Key", &hotel.spec.api_key)
+    let legacy = || {
+        http.post(app.url("/messages/?session_id=task_counted"))
             .json(&rpc)
-            .send()
-            .await
-            .unwrap();
-        response.status()
-    };
-    let legacy_by_token = || async {
-        let response = http
-            .post(app.url("/messages/?session_id=task_counted"))
-            .bearer_auth(&hotel.token)
-            .json(&rpc)
-            .send()
-            .await
-            .unwrap();
-        response.status()
     };
     let connection: Value = http
         .post(app.url("/mcp/connect"))
@@ -263,22 +242,18 @@ async fn a_call_on_a_warm_cache_makes_one_database_round_trip(app: TestApp) {
         .unwrap();
     let execute = json!({"connection_id": connection["connection_id"],
         "tool_name": "get_rooms_details", "tool_args": {}});
-    let rest = |token: Option<&str>| {
-        let mut request = http.post(app.url("/mcp/tools/execute")).json(&execute);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        async move { request.send().await.unwrap().status() }
-    };
+    let rest = || http.post(app.url("/mcp/tools/execute")).json(&execute);
 
     // The first call loads the hotel into the cache.
     queries_during(&app, mcp()).await;
     assert_eq!(queries_during(&app, mcp()).await, 1, "/mcp");
-    assert_eq!(queries_during(&app, rest(None)).await, 1, "REST");
-    let token = Some(hotel.token.as_str());
-    assert_eq!(queries_during(&app, rest(token)).await, 1, "REST + token");
-    assert_eq!(queries_during(&app, legacy_by_key()).await, 1, "legacy key");
-    assert_eq!(queries_during(&app, legacy_by_token()).await, 1, "legacy");
+    assert_eq!(queries_during(&app, rest()).await, 1, "REST");
+    let with_token = rest().bearer_auth(&hotel.token);
+    assert_eq!(queries_during(&app, with_token).await, 1, "REST + token");
+    let by_key = legacy().header("X-Quendoo-Api-Key", &hotel.spec.api_key);
+    assert_eq!(queries_during(&app, by_key).await, 1, "legacy by key");
+    let by_token = legacy().bearer_auth(&hotel.token);
+    assert_eq!(queries_during(&app, by_token).await, 1, "legacy by token");
 
     // Every call was recorded as a use of the REST connection.
     let id = connection["connection_id"]
