@@ -115,7 +115,7 @@ impl Application {
             None
         };
         retention::start(
-            store.clone(),
+            store.for_background(),
             serve.connection_idle_ttl,
             serve.audit_retention,
             shutdown.clone(),
@@ -137,6 +137,7 @@ impl Application {
                         serve.confirmation_ttl,
                     ),
                     result_budget: serve.result_budget,
+                    hotel_cache_capacity: serve.hotel_cache_capacity,
                 },
                 limits.tenant_calls.clone(),
                 metrics.clone(),

@@ -26,6 +26,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 pub const DEFAULT_ANSWERS_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
 pub const DEFAULT_COMMS_HOURLY_LIMIT: u32 = 30;
 pub const DEFAULT_TENANT_CALLS_PER_MINUTE: u32 = 600;
+pub const DEFAULT_HOTEL_CACHE_CAPACITY: u64 = 20_000;
 pub const DEFAULT_TENANT_CALLS_IN_FLIGHT: u32 = 20;
 pub const DEFAULT_LEGACY_SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 pub const DEFAULT_LEGACY_SSE_MAX_STREAMS: usize = 20_000;
@@ -192,6 +193,11 @@ pub struct ServeArgs {
     #[arg(long, env = "RESULT_BUDGET", default_value_t = ResultBudget::DEFAULT)]
     pub result_budget: ResultBudget,
 
+    /// Most hotels whose policy and decrypted keys are kept in memory (an
+    /// hour unused and a hotel leaves; a change anywhere reloads it at once).
+    #[arg(long, env = "HOTEL_CACHE_CAPACITY", default_value_t = DEFAULT_HOTEL_CACHE_CAPACITY)]
+    pub hotel_cache_capacity: u64,
+
     /// Longest a request may take before it is stopped with 504, e.g. `120s`
     /// (an `/sse` stream counts only until it opens).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
@@ -318,6 +324,7 @@ impl Default for ServeArgs {
             tool_call_timeout: Duration::from_secs(25),
             confirmation_ttl: Duration::from_secs(5 * 60),
             result_budget: ResultBudget::DEFAULT,
+            hotel_cache_capacity: DEFAULT_HOTEL_CACHE_CAPACITY,
             request_timeout: Duration::from_secs(120),
             public_url: None,
             allowed_hosts: Vec::new(),

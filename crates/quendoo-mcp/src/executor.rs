@@ -19,12 +19,13 @@ use crate::{
     audit::AuditTrail,
     auth::Scopes,
     confirmation::Confirmations,
-    domain::{TenantId, UserId},
+    domain::{ConnectionId, TenantId, UserId},
+    hotels::{Credential, Hotel, Hotels},
     limits::Limiter,
     metrics::Metrics,
     policy::{HotelPolicy, Narrowing},
     secrets::SecretStore,
-    storage::{AuditEntry, Reservation, Store},
+    storage::{AuditEntry, Reservation, Store, TenantStamp},
     tools::{
         CONFIRMATION_ARGUMENT, Catalogue, PmsCaches, Preview, ResultBudget, ToolContext, ToolDef,
         ToolError, WriteAnswer,
@@ -44,6 +45,23 @@ pub struct Caller {
     pub narrowing: Narrowing,
     /// Which way the call came, as the transport sets it (for the audit trail).
     pub origin: Origin,
+    /// The tenant's stamp as the request read it when authenticating; `None`
+    /// where nothing was read (it is read when the call needs it).
+    pub stamp: Option<TenantStamp>,
+}
+
+impl Caller {
+    /// A caller for the whole hotel: every scope, no narrowing yet.
+    pub fn hotel(tenant: TenantId, user: Option<UserId>, stamp: Option<TenantStamp>) -> Self {
+        Caller {
+            tenant,
+            user,
+            scopes: Scopes::ALL,
+            narrowing: Narrowing::NONE,
+            origin: Origin::default(),
+            stamp,
+        }
+    }
 }
 
 /// What a tool call came to.
@@ -120,6 +138,9 @@ impl Transport {
 pub struct Origin {
     pub transport: Option<Transport>,
     pub client: Option<String>,
+    /// The REST connection the call came on: its use is recorded with the
+    /// call's audit entry.
+    pub connection: Option<ConnectionId>,
 }
 
 const MAX_CLIENT_NAME: usize = 64;
@@ -129,6 +150,7 @@ impl Origin {
         Origin {
             transport: Some(transport),
             client: client.and_then(plain_name),
+            connection: None,
         }
     }
 
@@ -179,6 +201,8 @@ pub struct CallSettings {
     pub confirmations: Confirmations,
     /// The most one tool result may hold.
     pub result_budget: ResultBudget,
+    /// The most hotels whose policy and credentials are kept in memory.
+    pub hotel_cache_capacity: u64,
 }
 
 #[derive(Clone)]
@@ -189,7 +213,7 @@ pub struct Executor {
 struct Inner {
     catalogue: Catalogue,
     client: QuendooClient,
-    secrets: SecretStore,
+    hotels: Hotels,
     store: Store,
     audit: AuditTrail,
     caches: PmsCaches,
@@ -219,13 +243,14 @@ impl Executor {
             deadline,
             confirmations,
             result_budget,
+            hotel_cache_capacity,
         } = settings;
         Self {
             inner: Arc::new(Inner {
                 catalogue: Catalogue::new(),
                 client,
-                secrets,
-                audit: AuditTrail::start(store.clone()),
+                hotels: Hotels::new(store.clone(), secrets, hotel_cache_capacity),
+                audit: AuditTrail::start(store.for_background()),
                 store,
                 caches: PmsCaches::new(),
                 people_hourly_limit,
@@ -252,14 +277,15 @@ impl Executor {
         &self.inner.client
     }
 
-    /// The hotel's policy, as its operator set it.
-    pub async fn policy(&self, tenant: &TenantId) -> Result<HotelPolicy, ToolError> {
+    /// The caller's hotel: its policy, as its operator set it, and its
+    /// credentials, both current as of the caller's stamp.
+    pub async fn hotel(&self, caller: &Caller) -> Result<Arc<Hotel>, ToolError> {
         self.inner
-            .store
-            .hotel_policy(tenant)
+            .hotels
+            .get(&caller.tenant, caller.stamp)
             .await
             .map_err(|error| {
-                tracing::error!(%tenant, %error, "could not read the hotel's policy");
+                tracing::error!(tenant = %caller.tenant, %error, "could not read the hotel's policy and credentials");
                 ToolError::Internal(error.into())
             })
     }
@@ -270,7 +296,7 @@ impl Executor {
         let Some(tool) = self.catalogue().get(name) else {
             return Err(ToolError::UnknownTool(name.chars().take(64).collect()));
         };
-        allowed(&self.policy(&caller.tenant).await?, caller, tool)
+        allowed(&self.hotel(caller).await?.policy, caller, tool)
     }
 
     /// Runs `name` for `caller`; `arguments` is the JSON object the client
@@ -290,14 +316,14 @@ impl Executor {
         // Checked before anything is counted: a call that cannot run costs
         // the hotel nothing. The digest is of the checked arguments, so a
         // `null` sent for an optional one does not change it.
-        let checked = self.policy(&caller.tenant).await.and_then(|policy| {
-            allowed(&policy, caller, tool)?;
-            tool.validate(&mut arguments).map(|()| policy)
+        let checked = self.hotel(caller).await.and_then(|hotel| {
+            allowed(&hotel.policy, caller, tool)?;
+            tool.validate(&mut arguments).map(|()| hotel)
         });
         let args_digest = digest(&arguments);
         let (outcome, upstream_status) = match checked {
             Err(error) => (Err(error), None),
-            Ok(policy) => match self.inner.limits.admit(caller.tenant.as_str()).await {
+            Ok(hotel) => match self.inner.limits.admit(caller.tenant.as_str()).await {
                 // Held until the call ends, whichever way.
                 Ok(_permit) => {
                     let call = Call {
@@ -305,7 +331,8 @@ impl Executor {
                         tool,
                         arguments,
                         args_digest: &args_digest,
-                        confirm: policy.confirms(tool.traits()),
+                        confirm: hotel.policy.confirms(tool.traits()),
+                        hotel: &hotel,
                         approval,
                     };
                     let within_deadline = async {
@@ -350,6 +377,7 @@ impl Executor {
             transport: caller.origin.transport.map(Transport::name),
             client: caller.origin.client.clone(),
             upstream_status,
+            connection: caller.origin.connection,
         };
         // The call has had its effect by now: a lost audit row is logged, not
         // turned into a failed call.
@@ -378,9 +406,10 @@ impl Executor {
             arguments,
             args_digest,
             confirm,
+            hotel,
             approval,
         } = call;
-        let context = self.context(caller, tool).await?;
+        let context = self.context(caller, tool, hotel)?;
         if confirm {
             let confirmations = &self.inner.confirmations;
             let holds =
@@ -414,21 +443,19 @@ impl Executor {
         tool.run(context, arguments).await.map(Answer::Done)
     }
 
-    /// What the tool works with: the caller's credential for it, and the
+    /// What the tool works with: the hotel's credential for it, and the
     /// shared client and caches.
-    async fn context(&self, caller: &Caller, tool: &ToolDef) -> Result<ToolContext, ToolError> {
-        let credential = self
-            .inner
-            .secrets
-            .get(&caller.tenant, tool.credential)
-            .await
-            .map_err(|error| match error {
-                crate::secrets::SecretError::Unreadable { .. } => {
-                    ToolError::UnreadableCredential(tool.credential)
-                }
-                other => ToolError::Internal(other.into()),
-            })?
-            .ok_or(ToolError::MissingCredential(tool.credential))?;
+    fn context(
+        &self,
+        caller: &Caller,
+        tool: &ToolDef,
+        hotel: &Hotel,
+    ) -> Result<ToolContext, ToolError> {
+        let credential = match hotel.credential(tool.credential) {
+            Credential::Ready(secret) => secret.clone(),
+            Credential::Missing => return Err(ToolError::MissingCredential(tool.credential)),
+            Credential::Unreadable => return Err(ToolError::UnreadableCredential(tool.credential)),
+        };
         Ok(ToolContext::new(
             self.inner.client.clone(),
             credential,
@@ -482,6 +509,7 @@ struct Call<'a> {
     args_digest: &'a str,
     /// The hotel's policy wants a person's yes first.
     confirm: bool,
+    hotel: &'a Hotel,
     approval: Approval,
 }
 

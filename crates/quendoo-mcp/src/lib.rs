@@ -11,6 +11,7 @@ pub mod demo;
 pub mod dev_secrets;
 pub mod domain;
 pub mod executor;
+pub mod hotels;
 pub mod http;
 pub mod limits;
 pub mod metrics;

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::{Cipher, CryptoError};
 use crate::domain::{DomainError, KeyName, TenantId};
-use crate::storage::{KeyInfo, StorageError, Store, StoredKey};
+use crate::storage::{KeyInfo, StorageError, Store, StoredKey, TenantStamp};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -73,7 +73,7 @@ impl SecretStore {
         // The legacy transport finds a hotel by its Quendoo key: one key,
         // one hotel (the other's id is not named).
         if name == KeyName::QuendooApiKey
-            && let Some(owner) = self.find_tenant_by_quendoo_key(value).await?
+            && let Some((owner, _)) = self.find_tenant_by_quendoo_key(value).await?
             && owner != *tenant
         {
             return Err(SecretError::Storage(StorageError::Conflict(
@@ -105,6 +105,21 @@ impl SecretStore {
         self.open(&stored).map(Some)
     }
 
+    /// Every active secret of the tenant, decrypted; `None` for a value
+    /// that cannot be (an error when used, never taken for "no key").
+    pub async fn active(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<(KeyName, Option<SecretString>)>, StorageError> {
+        Ok(self
+            .store
+            .active_stored_keys(tenant)
+            .await?
+            .iter()
+            .map(|stored| (stored.key_name, self.open(stored).ok()))
+            .collect())
+    }
+
     /// The tenant's active keys (the seed's `GET /admin/api-keys` contract:
     /// a deleted key is not listed; `api-key list` shows those too).
     pub async fn list_active(&self, tenant: &TenantId) -> Result<Vec<KeyInfo>, SecretError> {
@@ -118,11 +133,12 @@ impl SecretStore {
     }
 
     /// The tenant whose active `QUENDOO_API_KEY` is `value`, found through
-    /// its keyed hash (under the current key first, then previous keys).
+    /// its keyed hash (under the current key first, then previous keys),
+    /// with the tenant's stamp.
     pub async fn find_tenant_by_quendoo_key(
         &self,
         value: &SecretString,
-    ) -> Result<Option<TenantId>, SecretError> {
+    ) -> Result<Option<(TenantId, TenantStamp)>, SecretError> {
         for hash in self.cipher.lookup_hashes(value) {
             if let Some(tenant) = self
                 .store

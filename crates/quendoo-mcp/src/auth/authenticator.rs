@@ -8,9 +8,8 @@ use axum::http::{HeaderMap, header};
 use super::{Scopes, jwt::JwtKeys};
 use crate::{
     domain::{TenantId, UserId},
-    executor::{Caller, Origin},
-    policy::Narrowing,
-    storage::{StorageError, Store},
+    executor::Caller,
+    storage::{StorageError, Store, TenantStamp},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -50,21 +49,29 @@ impl Authenticator {
     /// The caller behind the request's `Authorization` header.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, AuthFailure> {
         if let Some(tenant) = &self.fixed_tenant {
-            return Ok(Caller {
-                tenant: tenant.clone(),
-                user: None,
-                scopes: Scopes::ALL,
-                narrowing: Narrowing::NONE,
-                origin: Origin::default(),
-            });
+            return Ok(Caller::hotel(tenant.clone(), None, None));
         }
         let token = bearer_token(headers).ok_or(AuthFailure::Missing)?;
         self.caller_for_token(token).await
     }
 
     /// The caller a token stands for, once its signature, expiry, issuer and
-    /// audience are checked and its tenant is known to exist.
+    /// audience are checked and its tenant is known to exist (the one
+    /// database round trip of the request).
     pub async fn caller_for_token(&self, token: &str) -> Result<Caller, AuthFailure> {
+        let token = self.verify(token)?;
+        let stamp = self
+            .store
+            .tenant_stamp(&token.tenant)
+            .await
+            .map_err(AuthFailure::Unavailable)?
+            .ok_or(AuthFailure::UnknownTenant)?;
+        token.caller(stamp)
+    }
+
+    /// A dashboard token's claims, checked without the database: the caller
+    /// still has to look its tenant up (`HotelToken::caller`).
+    pub fn verify(&self, token: &str) -> Result<HotelToken, AuthFailure> {
         let claims = self
             .jwt
             .verify(token)
@@ -72,32 +79,14 @@ impl Authenticator {
         let tenant = claims
             .tenant_id
             .ok_or_else(|| AuthFailure::Invalid("token names no tenant (claim tenantId)".into()))?;
-        let known = self
-            .store
-            .get_tenant(&tenant)
-            .await
-            .map_err(AuthFailure::Unavailable)?
-            .ok_or(AuthFailure::UnknownTenant)?;
-        // A tenant deleted and created again under the same id is a new
-        // hotel: the old one's tokens do not carry over.
-        if claims
-            .iat
-            .is_some_and(|iat| iat < known.created_at.timestamp())
-        {
-            return Err(AuthFailure::Invalid(
-                "token was issued before this tenant was created".into(),
-            ));
-        }
         let user = claims
             .sub
             .as_deref()
             .and_then(|sub| sub.parse::<UserId>().ok());
-        Ok(Caller {
+        Ok(HotelToken {
             tenant,
             user,
-            scopes: Scopes::ALL,
-            narrowing: Narrowing::NONE,
-            origin: Origin::default(),
+            issued_at: claims.iat,
         })
     }
 
@@ -122,7 +111,7 @@ impl Authenticator {
             .access_tokens()
             .verify(token, &audience.issuer, &audience.resource)
             .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
-        let grant = self
+        let (grant, stamp) = self
             .store
             .active_grant(&claims.gid)
             .await
@@ -134,12 +123,34 @@ impl Authenticator {
             })?;
         let scopes = Scopes::parse(&claims.scope).map_err(AuthFailure::Invalid)?;
         Ok(Caller {
-            tenant: grant.tenant_id,
-            user: Some(grant.user_id),
             scopes,
-            narrowing: Narrowing::NONE,
-            origin: Origin::default(),
+            ..Caller::hotel(grant.tenant_id, Some(grant.user_id), Some(stamp))
         })
+    }
+}
+
+/// A verified dashboard token, whose tenant is not looked up yet.
+#[derive(Debug)]
+pub struct HotelToken {
+    pub tenant: TenantId,
+    pub user: Option<UserId>,
+    issued_at: Option<i64>,
+}
+
+impl HotelToken {
+    /// The caller, given the stamp of the token's tenant as just read.
+    pub fn caller(self, stamp: TenantStamp) -> Result<Caller, AuthFailure> {
+        // A tenant deleted and created again under the same id is a new
+        // hotel: the old one's tokens do not carry over.
+        if self
+            .issued_at
+            .is_some_and(|iat| iat < stamp.created_at.timestamp())
+        {
+            return Err(AuthFailure::Invalid(
+                "token was issued before this tenant was created".into(),
+            ));
+        }
+        Ok(Caller::hotel(self.tenant, self.user, Some(stamp)))
     }
 }
 

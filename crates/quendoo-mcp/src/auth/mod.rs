@@ -8,6 +8,6 @@ pub mod password;
 pub mod scope;
 
 pub use access_token::{AccessClaims, AccessTokenKeys};
-pub use authenticator::{AuthFailure, Authenticator, OAuthAudience, bearer_token};
+pub use authenticator::{AuthFailure, Authenticator, HotelToken, OAuthAudience, bearer_token};
 pub use jwt::{Audience, AuthError, Claims, JwtKeys};
 pub use scope::{Scope, Scopes};

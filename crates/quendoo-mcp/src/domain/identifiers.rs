@@ -87,7 +87,7 @@ identifier!(
 );
 
 /// A REST connection of the seed's `/mcp/connect` registry (a UUID).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ConnectionId(Uuid);
 

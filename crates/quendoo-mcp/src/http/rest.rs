@@ -20,7 +20,7 @@ use super::{
     pipeline::record_tenant,
 };
 use crate::{
-    auth::{Scopes, bearer_token},
+    auth::bearer_token,
     domain::{ConnectionId, UserId},
     executor::{Approval, Caller, Origin, Transport},
     http::AppState,
@@ -77,7 +77,8 @@ struct ToolCall {
 
 /// A tool call on a connection: the caller is the connection's tenant (and
 /// the bearer token's user, when a token comes along, which must name the
-/// same tenant). Each call counts as a use of the connection.
+/// same tenant). One query finds the connection and its tenant's stamp;
+/// the use is recorded with the call's audit entry.
 struct ConnectionCall {
     caller: Caller,
     call: ToolCall,
@@ -90,20 +91,40 @@ impl FromRequest<AppState> for ConnectionCall {
         let headers = request.headers().clone();
         let ApiJson(call) = ApiJson::<ToolCall>::from_request(request, state).await?;
         let id = connection_id(&call.connection_id)?;
-        let user = check_token_tenant(state, &headers, &id).await?;
-        let connection = state
+        // The token's signature is checked before anything is read.
+        let token = match bearer_token(&headers) {
+            Some(token) => Some(
+                state
+                    .auth
+                    .verify(token)
+                    .map_err(|failure| bearer::rejection(state, &headers, &failure))?,
+            ),
+            None => None,
+        };
+        let (tenant, stamp) = state
             .store
-            .use_connection(&id, state.config.connection_idle_ttl)
+            .connection_tenant(&id, state.config.connection_idle_ttl)
             .await
             .map_err(ApiError::from)?
             .ok_or_else(unknown_connection)?;
-        record_tenant(&connection.tenant_id);
-        let caller = Caller {
-            tenant: connection.tenant_id,
-            user,
-            scopes: Scopes::ALL,
-            narrowing: narrowing::from_headers(&headers)?,
-            origin: Origin::from_user_agent(Transport::Rest, &headers),
+        let mut caller = match token {
+            None => Caller::hotel(tenant, None, Some(stamp)),
+            Some(token) if token.tenant == tenant => token
+                .caller(stamp)
+                .map_err(|failure| bearer::rejection(state, &headers, &failure))?,
+            // The token's tenant may be gone: say so, as for any use of it.
+            Some(_) => {
+                return Err(check_token_tenant(state, &headers, &id)
+                    .await
+                    .err()
+                    .unwrap_or_else(another_tenant));
+            }
+        };
+        record_tenant(&caller.tenant);
+        caller.narrowing = narrowing::from_headers(&headers)?;
+        caller.origin = Origin {
+            connection: Some(id),
+            ..Origin::from_user_agent(Transport::Rest, &headers)
         };
         Ok(ConnectionCall { caller, call })
     }
@@ -224,11 +245,15 @@ async fn check_token_tenant(
         .map_err(ApiError::from)?
         .ok_or_else(unknown_connection)?;
     if connection.tenant_id != caller.tenant {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "This connection belongs to another tenant",
-        )
-        .into());
+        return Err(another_tenant());
     }
     Ok(caller.user)
+}
+
+fn another_tenant() -> Response {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "This connection belongs to another tenant",
+    )
+    .into()
 }

@@ -27,9 +27,10 @@ impl Protocol {
     pub async fn list_tools(&self, caller: &Caller) -> Result<ListToolsResult, ErrorData> {
         let policy = self
             .executor
-            .policy(&caller.tenant)
+            .hotel(caller)
             .await
-            .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
+            .map_err(|error| ErrorData::internal_error(error.to_string(), None))?
+            .policy;
         let tools = self
             .executor
             .catalogue()

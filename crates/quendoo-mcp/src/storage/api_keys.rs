@@ -90,7 +90,7 @@ impl Store {
         .bind(encrypted)
         .bind(lookup_hash)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(self.db())
         .await
         .map_err(tenant_row_error(tenant, "storing an api key"))?;
         KeyInfo::try_from(&row)
@@ -109,12 +109,31 @@ impl Store {
         )
         .bind(tenant.as_str())
         .bind(name.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("reading an api key"))?
         .as_ref()
         .map(StoredKey::try_from)
         .transpose()
+    }
+
+    /// Every active secret of the tenant (what a hotel's cache entry holds).
+    pub async fn active_stored_keys(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<StoredKey>, StorageError> {
+        sqlx::query(
+            "SELECT tenant_id, key_name, encrypted_value, lookup_hash, \
+               CASE WHEN is_active THEN 1 ELSE 0 END AS is_active, created_at, updated_at \
+             FROM api_keys WHERE tenant_id = $1 AND is_active = TRUE",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(self.db())
+        .await
+        .map_err(db_error("reading api keys"))?
+        .iter()
+        .map(StoredKey::try_from)
+        .collect()
     }
 
     /// Every key of the tenant, active or soft-deleted, by name.
@@ -125,7 +144,7 @@ impl Store {
              FROM api_keys WHERE tenant_id = $1 ORDER BY key_name",
         )
         .bind(tenant.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(db_error("listing api keys"))?
         .iter()
@@ -147,36 +166,10 @@ impl Store {
         .bind(tenant.as_str())
         .bind(name.as_str())
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("deleting an api key"))?;
         Ok(result.rows_affected() > 0)
-    }
-
-    /// The tenant whose active key of this name has this lookup hash. Two
-    /// tenants sharing one key is ambiguous and refused (`Conflict`) rather
-    /// than resolved to either of them.
-    pub async fn find_tenant_by_key_hash(
-        &self,
-        name: KeyName,
-        lookup_hash: &str,
-    ) -> Result<Option<TenantId>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT tenant_id FROM api_keys \
-             WHERE key_name = $1 AND lookup_hash = $2 AND is_active = TRUE LIMIT 2",
-        )
-        .bind(name.as_str())
-        .bind(lookup_hash)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error("looking up a key"))?;
-        match rows.as_slice() {
-            [] => Ok(None),
-            [row] => parse(row, "tenant_id").map(Some),
-            _ => Err(StorageError::Conflict(format!(
-                "several tenants share the same {name}"
-            ))),
-        }
     }
 
     /// Every stored value, active or not, for re-encryption under a new key.
@@ -186,7 +179,7 @@ impl Store {
                CASE WHEN is_active THEN 1 ELSE 0 END AS is_active, created_at, updated_at \
              FROM api_keys ORDER BY tenant_id, key_name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(db_error("listing stored keys"))?
         .iter()
@@ -213,7 +206,7 @@ impl Store {
         .bind(old.tenant_id.as_str())
         .bind(old.key_name.as_str())
         .bind(old.encrypted_value.as_str())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("re-encrypting a stored key"))?;
         Ok(result.rows_affected() > 0)

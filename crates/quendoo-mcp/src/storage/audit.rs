@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use super::error::db_error;
 use super::row::{get, parse, parse_opt, timestamp};
 use super::time::{cutoff_ms, now_ms};
 use super::{StorageError, Store};
-use crate::domain::{TenantId, UserId};
+use crate::domain::{ConnectionId, TenantId, UserId};
 
 /// One tool call to record. `args_digest` is a digest of the arguments, never
 /// the arguments themselves (they may hold guest data).
@@ -26,6 +27,9 @@ pub struct AuditEntry {
     pub client: Option<String>,
     /// The status of the call's last exchange with Quendoo, if it made one.
     pub upstream_status: Option<u16>,
+    /// The REST connection the call was made on: recording the entry
+    /// records a use of it.
+    pub connection: Option<ConnectionId>,
 }
 
 /// A recorded entry, with its id (the order of recording) and time.
@@ -99,10 +103,13 @@ const SELECT_AUDIT: &str = "SELECT id, tenant_id, user_id, tool, outcome, create
 
 impl Store {
     /// Records entries in one transaction: one commit (and one wait for
-    /// SQLite's single writer) for a whole group of tool calls.
+    /// SQLite's single writer) for a whole group of tool calls. The REST
+    /// connections they were made on are marked used in the same commit
+    /// (one update per connection), which spares each call a write of its
+    /// own before it may run.
     pub async fn record_audit(&self, entries: &[AuditEntry]) -> Result<(), StorageError> {
         let mut transaction = self
-            .pool
+            .db()
             .begin()
             .await
             .map_err(db_error("recording audit entries"))?;
@@ -127,6 +134,24 @@ impl Store {
             .await
             .map_err(db_error("recording audit entries"))?;
         }
+        // In the ids' order, so that two replicas' writers taking the same
+        // rows never wait for each other crosswise (a deadlock).
+        let mut uses: BTreeMap<ConnectionId, i64> = BTreeMap::new();
+        for connection in entries.iter().filter_map(|entry| entry.connection) {
+            *uses.entry(connection).or_default() += 1;
+        }
+        for (connection, calls) in uses {
+            sqlx::query(
+                "UPDATE connections SET last_used_at = $2, tool_calls = tool_calls + $3 \
+                 WHERE id = $1",
+            )
+            .bind(connection.to_string())
+            .bind(now)
+            .bind(calls)
+            .execute(&mut *transaction)
+            .await
+            .map_err(db_error("recording uses of connections"))?;
+        }
         transaction
             .commit()
             .await
@@ -137,7 +162,7 @@ impl Store {
     pub async fn purge_audit(&self, retention: Duration) -> Result<u64, StorageError> {
         let result = sqlx::query("DELETE FROM audit_log WHERE created_at < $1")
             .bind(cutoff_ms(retention))
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("purging the audit trail"))?;
         Ok(result.rows_affected())
@@ -155,7 +180,7 @@ impl Store {
             .bind(query.before)
             // One more than asked, to know whether another page follows.
             .bind(limit + 1)
-            .fetch_all(&self.pool)
+            .fetch_all(self.db())
             .await
             .map_err(db_error("reading the audit log"))?
             .iter()

@@ -44,34 +44,10 @@ impl Store {
         .bind(ConnectionId::generate().to_string())
         .bind(tenant.as_str())
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(self.db())
         .await
         .map_err(tenant_row_error(tenant, "creating a connection"))?;
         Connection::try_from(&row)
-    }
-
-    /// Records one use of a live connection in a single statement: only if it
-    /// has not been idle longer than `idle_ttl`, it bumps `last_used_at` and
-    /// `tool_calls` and returns the updated connection (with its tenant).
-    pub async fn use_connection(
-        &self,
-        id: &ConnectionId,
-        idle_ttl: Duration,
-    ) -> Result<Option<Connection>, StorageError> {
-        sqlx::query(
-            "UPDATE connections SET last_used_at = $2, tool_calls = tool_calls + 1 \
-             WHERE id = $1 AND last_used_at >= $3 \
-             RETURNING id, tenant_id, created_at, last_used_at, tool_calls",
-        )
-        .bind(id.to_string())
-        .bind(now_ms())
-        .bind(cutoff_ms(idle_ttl))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("using a connection"))?
-        .as_ref()
-        .map(Connection::try_from)
-        .transpose()
     }
 
     /// The connection if it is still live, without recording a use.
@@ -86,7 +62,7 @@ impl Store {
         )
         .bind(id.to_string())
         .bind(cutoff_ms(idle_ttl))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("reading a connection"))?
         .as_ref()
@@ -97,7 +73,7 @@ impl Store {
     pub async fn delete_connection(&self, id: &ConnectionId) -> Result<bool, StorageError> {
         let result = sqlx::query("DELETE FROM connections WHERE id = $1")
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("deleting a connection"))?;
         Ok(result.rows_affected() > 0)
@@ -106,7 +82,7 @@ impl Store {
     pub async fn count_active_connections(&self, idle_ttl: Duration) -> Result<i64, StorageError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM connections WHERE last_used_at >= $1")
             .bind(cutoff_ms(idle_ttl))
-            .fetch_one(&self.pool)
+            .fetch_one(self.db())
             .await
             .map_err(db_error("counting connections"))?;
         get(&row, "n")
@@ -116,7 +92,7 @@ impl Store {
     pub async fn purge_expired_connections(&self, idle_ttl: Duration) -> Result<u64, StorageError> {
         let result = sqlx::query("DELETE FROM connections WHERE last_used_at < $1")
             .bind(cutoff_ms(idle_ttl))
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("purging connections"))?;
         Ok(result.rows_affected())

@@ -11,11 +11,14 @@ mod people_calls;
 mod policies;
 mod row;
 mod sse_sessions;
+mod stamps;
 mod tenants;
 mod time;
 mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -30,6 +33,7 @@ pub use error::{StorageError, redact_database_url};
 pub use oauth::{ClientKind, Grant, IssuedCode, OAuthClient, Redemption};
 pub use people_calls::Reservation;
 pub use sse_sessions::SseClaim;
+pub use stamps::TenantStamp;
 pub use tenants::Tenant;
 pub use users::SignIn;
 pub use users::User;
@@ -86,6 +90,11 @@ impl Backend {
                     "hotel_policies",
                     include_str!("../../migrations/sqlite/0005_hotel_policies.sql"),
                 ),
+                (
+                    6,
+                    "tenant_generation",
+                    include_str!("../../migrations/sqlite/0006_tenant_generation.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -118,6 +127,11 @@ impl Backend {
                     "hotel_policies",
                     include_str!("../../migrations/postgres/0006_hotel_policies.sql"),
                 ),
+                (
+                    7,
+                    "tenant_generation",
+                    include_str!("../../migrations/postgres/0007_tenant_generation.sql"),
+                ),
             ],
         };
         let migrations = sources
@@ -141,6 +155,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Round trips made through this handle and its clones (see `db`).
+    queries: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -180,7 +196,34 @@ impl Store {
             .connect(url)
             .await
             .map_err(db_error("connecting to the database"))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            queries: Arc::default(),
+        })
+    }
+
+    /// The pool, for one statement or one transaction, which is counted: the
+    /// count is how tests see that a tool call makes one round trip.
+    fn db(&self) -> &AnyPool {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        &self.pool
+    }
+
+    /// Statements (a transaction counts once) run through this handle and
+    /// its clones, except those of [`Store::for_background`] handles.
+    pub fn queries_run(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    /// The same pool, counted apart: for work that runs beside requests
+    /// (the batched audit writer, retention), so that `queries_run` tells
+    /// what requests cost.
+    pub fn for_background(&self) -> Store {
+        Store {
+            queries: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// Connections the pool holds, and how many of them are idle.
@@ -196,7 +239,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StorageError> {
         self.backend
             .migrations()
-            .run(&self.pool)
+            .run(self.db())
             .await
             .map_err(|e| StorageError::Database {
                 operation: "running migrations",
@@ -207,7 +250,7 @@ impl Store {
     /// A real round trip to the database (the health check).
     pub async fn ping(&self) -> Result<(), StorageError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map(drop)
             .map_err(db_error("checking the database"))

@@ -137,7 +137,7 @@ impl Store {
         .bind(client_name)
         .bind(uris)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(self.db())
         .await
         .map_err(db_error("saving an OAuth client"))?;
         OAuthClient::try_from(&row)
@@ -152,7 +152,7 @@ impl Store {
              WHERE client_id = $1",
         )
         .bind(client_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("reading an OAuth client"))?
         .as_ref()
@@ -165,7 +165,7 @@ impl Store {
             "SELECT client_id, kind, client_name, redirect_uris, created_at FROM oauth_clients \
              ORDER BY created_at, client_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(db_error("listing OAuth clients"))?
         .iter()
@@ -191,7 +191,7 @@ impl Store {
         let now = now_ms();
         let ttl = i64::try_from(code_ttl.as_millis()).unwrap_or(i64::MAX);
         let mut tx = self
-            .pool
+            .db()
             .begin()
             .await
             .map_err(db_error("recording an approval"))?;
@@ -240,7 +240,7 @@ impl Store {
         )
         .bind(code_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("redeeming a code"))?;
         if let Some(row) = claimed {
@@ -258,7 +258,7 @@ impl Store {
             "SELECT grant_id FROM oauth_codes WHERE code_hash = $1 AND used_at IS NOT NULL",
         )
         .bind(code_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("redeeming a code"))?;
         Ok(match used {
@@ -282,7 +282,7 @@ impl Store {
         .bind(token_hash)
         .bind(grant_id)
         .bind(now_ms().saturating_add(ttl))
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("saving a refresh token"))?;
         Ok(())
@@ -300,7 +300,7 @@ impl Store {
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("redeeming a refresh token"))?;
         if let Some(row) = claimed {
@@ -314,7 +314,7 @@ impl Store {
             "SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1 AND used_at IS NOT NULL",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("redeeming a refresh token"))?;
         Ok(match used {
@@ -332,7 +332,7 @@ impl Store {
     ) -> Result<Option<String>, StorageError> {
         let row = sqlx::query("SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(db_error("reading a refresh token"))?;
         row.map(|row| get(&row, "grant_id")).transpose()
@@ -343,30 +343,9 @@ impl Store {
             "SELECT {GRANT_COLUMNS} FROM oauth_grants WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("reading a grant"))?
-        .as_ref()
-        .map(Grant::try_from)
-        .transpose()
-    }
-
-    /// The grant, if it may still act: not revoked, its user not disabled
-    /// (its tenant exists: deleting one deletes its grants).
-    pub async fn active_grant(&self, id: &str) -> Result<Option<Grant>, StorageError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM oauth_grants g JOIN users u ON u.id = g.user_id \
-             WHERE g.id = $1 AND g.revoked_at IS NULL AND u.disabled = FALSE",
-            GRANT_COLUMNS
-                .split(", ")
-                .map(|c| format!("g.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error("checking a grant"))?
         .as_ref()
         .map(Grant::try_from)
         .transpose()
@@ -380,7 +359,7 @@ impl Store {
         )
         .bind(id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("revoking a grant"))?;
         Ok(result.rows_affected() > 0)
@@ -393,7 +372,7 @@ impl Store {
         )
         .bind(user.as_str())
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("revoking a user's grants"))?;
         Ok(result.rows_affected())
@@ -405,7 +384,7 @@ impl Store {
              WHERE $1 IS NULL OR tenant_id = $1 ORDER BY created_at, id"
         )))
         .bind(tenant.map(TenantId::as_str))
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(db_error("listing grants"))?
         .iter()
@@ -417,7 +396,7 @@ impl Store {
         sqlx::query("INSERT INTO oauth_login_failures (subject, failed_at) VALUES ($1, $2)")
             .bind(subject)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("recording a failed sign-in"))?;
         Ok(())
@@ -431,7 +410,7 @@ impl Store {
     ) -> Result<i64, StorageError> {
         sqlx::query("DELETE FROM oauth_login_failures WHERE failed_at < $1")
             .bind(cutoff_ms(window))
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("counting failed sign-ins"))?;
         let row = sqlx::query(
@@ -439,7 +418,7 @@ impl Store {
         )
         .bind(subject)
         .bind(cutoff_ms(window))
-        .fetch_one(&self.pool)
+        .fetch_one(self.db())
         .await
         .map_err(db_error("counting failed sign-ins"))?;
         get(&row, "n")

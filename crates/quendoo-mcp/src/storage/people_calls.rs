@@ -36,7 +36,7 @@ impl Store {
         window: Duration,
     ) -> Result<Reservation, StorageError> {
         let operation = "reserving a use of a tool that reaches people";
-        let mut tx = self.pool.begin().await.map_err(db_error(operation))?;
+        let mut tx = self.db().begin().await.map_err(db_error(operation))?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
                 .bind(tenant.as_str())

@@ -16,7 +16,7 @@ impl Store {
              FROM hotel_policies WHERE tenant_id = $1",
         )
         .bind(tenant.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("reading a hotel policy"))?;
         let Some(row) = row else {
@@ -68,7 +68,7 @@ impl Store {
         .bind(change.read_only)
         .bind(change.pms_writes.map(WriteMode::name))
         .bind(change.comms.map(WriteMode::name))
-        .fetch_one(&self.pool)
+        .fetch_one(self.db())
         .await
         .map_err(tenant_row_error(tenant, "storing a hotel policy"))?;
         policy_of(&row)

@@ -39,7 +39,7 @@ impl Store {
         .bind(replica)
         .bind(owner.map(TenantId::as_str))
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("recording an /sse stream"))?;
         Ok(())
@@ -48,7 +48,7 @@ impl Store {
     pub async fn sse_close(&self, session: &str) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM sse_sessions WHERE session_id = $1")
             .bind(session)
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("removing an /sse stream"))?;
         Ok(())
@@ -71,7 +71,7 @@ impl Store {
         .bind(session)
         .bind(tenant.as_str())
         .bind(cutoff)
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("claiming an /sse stream"))?;
         if claimed.rows_affected() > 0 {
@@ -82,7 +82,7 @@ impl Store {
         )
         .bind(session)
         .bind(cutoff)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("claiming an /sse stream"))?;
         Ok(if live.is_some() {
@@ -99,7 +99,7 @@ impl Store {
         sqlx::query("UPDATE sse_sessions SET seen_at = $2 WHERE replica = $1")
             .bind(replica)
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error(operation))?;
         for purge in [
@@ -108,7 +108,7 @@ impl Store {
         ] {
             sqlx::query(purge)
                 .bind(cutoff_ms(alive))
-                .execute(&self.pool)
+                .execute(self.db())
                 .await
                 .map_err(db_error(operation))?;
         }
@@ -133,7 +133,7 @@ impl Store {
         .bind(session)
         .bind(body)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(self.db())
         .await
         .map_err(db_error("sending to an /sse stream"))?;
         Ok(())
@@ -143,7 +143,7 @@ impl Store {
     pub async fn sse_take(&self, id: i64) -> Result<Option<(String, String)>, StorageError> {
         let row = sqlx::query("DELETE FROM sse_messages WHERE id = $1 RETURNING session_id, body")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(db_error("receiving for an /sse stream"))?;
         row.map(|row| Ok((get(&row, "session_id")?, get(&row, "body")?)))

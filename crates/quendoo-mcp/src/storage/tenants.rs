@@ -38,13 +38,16 @@ impl Store {
     ) -> Result<Tenant, StorageError> {
         let id = id.unwrap_or_else(TenantId::generate);
         let row = sqlx::query(
-            "INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
-             RETURNING id, name, created_at, updated_at",
+            "INSERT INTO tenants (id, name, created_at, updated_at, generation) \
+             VALUES ($1, $2, $3, $3, $4) RETURNING id, name, created_at, updated_at",
         )
         .bind(id.as_str())
         .bind(name)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        // A random start: a tenant deleted and created again under its id
+        // within one millisecond still gets a stamp of its own.
+        .bind(i64::from(rand::random::<u32>()))
+        .fetch_one(self.db())
         .await
         .map_err(|e| match violation(&e) {
             Some(ErrorKind::UniqueViolation) => {
@@ -58,7 +61,7 @@ impl Store {
     pub async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StorageError> {
         sqlx::query("SELECT id, name, created_at, updated_at FROM tenants WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(db_error("reading a tenant"))?
             .as_ref()
@@ -69,7 +72,7 @@ impl Store {
     /// All tenants, oldest first.
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, StorageError> {
         sqlx::query("SELECT id, name, created_at, updated_at FROM tenants ORDER BY created_at, id")
-            .fetch_all(&self.pool)
+            .fetch_all(self.db())
             .await
             .map_err(db_error("listing tenants"))?
             .iter()
@@ -82,7 +85,7 @@ impl Store {
     pub async fn delete_tenant(&self, id: &TenantId) -> Result<bool, StorageError> {
         let result = sqlx::query("DELETE FROM tenants WHERE id = $1")
             .bind(id.as_str())
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("deleting a tenant"))?;
         Ok(result.rows_affected() > 0)

@@ -45,7 +45,7 @@ impl Store {
         .bind(tenant.as_str())
         .bind(email.as_str())
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(self.db())
         .await
         .map_err(|e| match violation(&e) {
             Some(ErrorKind::UniqueViolation) => {
@@ -63,7 +63,7 @@ impl Store {
              WHERE $1 IS NULL OR tenant_id = $1 ORDER BY created_at, id",
         )
         .bind(tenant.map(TenantId::as_str))
-        .fetch_all(&self.pool)
+        .fetch_all(self.db())
         .await
         .map_err(db_error("listing users"))?
         .iter()
@@ -74,7 +74,7 @@ impl Store {
     pub async fn get_user(&self, id: &UserId) -> Result<Option<User>, StorageError> {
         sqlx::query("SELECT id, tenant_id, email, created_at FROM users WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(db_error("reading a user"))?
             .as_ref()
@@ -88,7 +88,7 @@ impl Store {
         let result = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(id.as_str())
             .bind(hash)
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("setting a password"))?;
         Ok(result.rows_affected() > 0)
@@ -108,7 +108,7 @@ impl Store {
         };
         let result = sqlx::query(sql)
             .bind(id.as_str())
-            .execute(&self.pool)
+            .execute(self.db())
             .await
             .map_err(db_error("disabling a user"))?;
         Ok(result.rows_affected() > 0)
@@ -120,7 +120,7 @@ impl Store {
     ) -> Result<Option<User>, StorageError> {
         sqlx::query("SELECT id, tenant_id, email, created_at FROM users WHERE email = $1")
             .bind(email.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.db())
             .await
             .map_err(db_error("reading a user"))?
             .as_ref()
@@ -139,7 +139,7 @@ impl Store {
              FROM users WHERE email = $1",
         )
         .bind(email.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db())
         .await
         .map_err(db_error("reading a user"))?;
         row.map(|row| {

@@ -20,15 +20,15 @@ const JWT_SECRET: &str = "cli-test-secret-cli-test-secret-0123";
 
 /// The binary in its own directory with its own database and an
 /// environment holding only what a test passes.
-struct Cli {
+pub(crate) struct Cli {
     dir: TempDir,
     database_url: String,
 }
 
-struct Run {
-    ok: bool,
+pub(crate) struct Run {
+    pub(crate) ok: bool,
     stdout: String,
-    stderr: String,
+    pub(crate) stderr: String,
 }
 
 impl Cli {
@@ -38,7 +38,7 @@ impl Cli {
         Cli { dir, database_url }
     }
 
-    fn on(database_url: &str) -> Cli {
+    pub(crate) fn on(database_url: &str) -> Cli {
         Cli {
             dir: tempfile::tempdir().unwrap(),
             database_url: database_url.to_owned(),
@@ -55,7 +55,7 @@ impl Cli {
         cmd
     }
 
-    fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+    pub(crate) fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         let mut child = self
             .command(args, env)
             .stdin(Stdio::piped())
@@ -82,7 +82,7 @@ impl Cli {
     }
 
     /// Succeeds; returns standard output without the final newline.
-    fn ok(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+    pub(crate) fn ok(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let run = self.run(args, env);
         assert!(run.ok, "{args:?} failed: {}", run.stderr);
         run.stdout.trim_end().to_owned()
@@ -734,6 +734,7 @@ async fn audit_list_filters_by_tenant_time_and_tool() {
         transport: Some("mcp"),
         client: Some("claude-ai".into()),
         upstream_status: Some(200),
+        connection: None,
     };
     store
         .record_audit(&[

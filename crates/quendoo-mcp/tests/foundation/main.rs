@@ -9,6 +9,7 @@ mod support;
 mod cli;
 mod connections;
 mod health;
+mod hotel_cache;
 mod pipeline;
 mod retention;
 mod secrets;

@@ -2,7 +2,9 @@ use std::time::Duration;
 
 use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId};
 use quendoo_mcp::policy::{HotelPolicy, PolicyChange, Toolsets, WriteMode};
-use quendoo_mcp::storage::{AuditEntry, AuditQuery, Backend, StorageError, Store};
+use quendoo_mcp::storage::{
+    AuditEntry, AuditQuery, Backend, Connection, StorageError, Store, TenantStamp,
+};
 
 on_both_backends!(
     |db| db.store().await;
@@ -13,6 +15,7 @@ on_both_backends!(
     api_key_lookup_by_hash,
     rotation_support_replaces_only_unchanged_values,
     connections_expire_and_count,
+    stamps_change_with_what_is_cached,
     deleting_a_tenant_cascades,
     hotel_policies_round_trip_and_go_with_their_tenant,
     audit_log,
@@ -21,6 +24,22 @@ on_both_backends!(
 
 fn tid(s: &str) -> TenantId {
     s.parse().unwrap()
+}
+
+/// The audit entry of a tool call made on `connection`.
+fn call_on(connection: &Connection) -> AuditEntry {
+    AuditEntry {
+        tenant_id: connection.tenant_id.clone(),
+        user_id: None,
+        tool: "get_rooms_details".into(),
+        outcome: "ok".into(),
+        duration_ms: 1,
+        args_digest: "d".into(),
+        transport: Some("rest"),
+        client: None,
+        upstream_status: Some(200),
+        connection: Some(connection.id),
+    }
 }
 
 fn email(s: &str) -> EmailAddress {
@@ -227,8 +246,9 @@ async fn api_key_lookup_by_hash(store: Store) {
                 .await
         }
     };
-    assert_eq!(find("h-a").await.unwrap(), Some(a.id.clone()));
-    assert_eq!(find("h-b").await.unwrap(), Some(b.id.clone()));
+    let tenant_of = |found: Option<(TenantId, TenantStamp)>| found.map(|(tenant, _)| tenant);
+    assert_eq!(tenant_of(find("h-a").await.unwrap()), Some(a.id.clone()));
+    assert_eq!(tenant_of(find("h-b").await.unwrap()), Some(b.id.clone()));
     assert_eq!(find("h-x").await.unwrap(), None);
     assert_eq!(
         store
@@ -309,12 +329,15 @@ async fn connections_expire_and_count(store: Store) {
     assert_eq!(c.tool_calls, 0);
     assert_eq!(store.count_active_connections(HOUR).await.unwrap(), 1);
 
-    let used = store.use_connection(&c.id, HOUR).await.unwrap().unwrap();
-    assert_eq!(used.tool_calls, 1);
-    assert_eq!(used.tenant_id, t.id);
+    // A call's use is recorded with its audit entry: two in one group.
+    let (tenant, _) = store.connection_tenant(&c.id, HOUR).await.unwrap().unwrap();
+    assert_eq!(tenant, t.id);
+    store
+        .record_audit(&[call_on(&c), call_on(&c)])
+        .await
+        .unwrap();
+    let used = store.get_connection(&c.id, HOUR).await.unwrap().unwrap();
     assert!(used.last_used_at >= c.last_used_at);
-    let used = store.use_connection(&c.id, HOUR).await.unwrap().unwrap();
-    assert_eq!(used.tool_calls, 2);
     assert_eq!(
         store
             .get_connection(&c.id, HOUR)
@@ -326,7 +349,7 @@ async fn connections_expire_and_count(store: Store) {
     );
 
     let unknown = ConnectionId::generate();
-    assert_eq!(store.use_connection(&unknown, HOUR).await.unwrap(), None);
+    assert_eq!(store.connection_tenant(&unknown, HOUR).await.unwrap(), None);
     assert!(matches!(
         store.create_connection(&tid("ghost")).await.unwrap_err(),
         StorageError::NotFound { .. }
@@ -337,19 +360,9 @@ async fn connections_expire_and_count(store: Store) {
     // look idle (it is created a moment before the purge).
     tokio::time::sleep(Duration::from_millis(900)).await;
     let short = Duration::from_millis(400);
-    assert_eq!(store.use_connection(&c.id, short).await.unwrap(), None);
+    assert_eq!(store.connection_tenant(&c.id, short).await.unwrap(), None);
     assert_eq!(store.get_connection(&c.id, short).await.unwrap(), None);
     assert_eq!(store.count_active_connections(short).await.unwrap(), 0);
-    assert_eq!(
-        store
-            .get_connection(&c.id, HOUR)
-            .await
-            .unwrap()
-            .unwrap()
-            .tool_calls,
-        2,
-        "a refused use does not count"
-    );
 
     let fresh = store.create_connection(&t.id).await.unwrap();
     assert_eq!(store.purge_expired_connections(short).await.unwrap(), 1);
@@ -359,6 +372,77 @@ async fn connections_expire_and_count(store: Store) {
     assert!(store.delete_connection(&fresh.id).await.unwrap());
     assert!(!store.delete_connection(&fresh.id).await.unwrap());
     assert_eq!(store.count_active_connections(HOUR).await.unwrap(), 0);
+}
+
+/// Every change to a tenant's keys or policy gives it a new stamp in the
+/// same statement (the triggers), whoever writes; other writes do not.
+async fn stamps_change_with_what_is_cached(store: Store) {
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    let stamp = || {
+        let store = store.clone();
+        async move { store.tenant_stamp(&tid("t")).await.unwrap().unwrap() }
+    };
+    let mut seen = vec![stamp().await];
+    let changed = async |what: &str, seen: &mut Vec<TenantStamp>| {
+        let now = stamp().await;
+        assert!(!seen.contains(&now), "{what} gives a new stamp");
+        seen.push(now);
+    };
+    store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.k.a", Some("h-a"))
+        .await
+        .unwrap();
+    changed("a new key", &mut seen).await;
+    store
+        .put_api_key(&t.id, KeyName::QuendooApiKey, "v1.k.b", Some("h-b"))
+        .await
+        .unwrap();
+    changed("a replaced key", &mut seen).await;
+    let stored = store
+        .active_stored_keys(&t.id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(
+        store
+            .replace_encrypted_value(&stored, "v2.k.b", Some("h-b2"))
+            .await
+            .unwrap()
+    );
+    changed("a re-encrypted key", &mut seen).await;
+    store
+        .delete_api_key(&t.id, KeyName::QuendooApiKey)
+        .await
+        .unwrap();
+    changed("a deleted key", &mut seen).await;
+    store
+        .set_hotel_policy(&t.id, &HotelPolicy::default())
+        .await
+        .unwrap();
+    changed("a first policy", &mut seen).await;
+    let change = PolicyChange {
+        read_only: Some(true),
+        ..PolicyChange::default()
+    };
+    store.change_hotel_policy(&t.id, change).await.unwrap();
+    changed("a policy change", &mut seen).await;
+
+    let before = stamp().await;
+    let c = store.create_connection(&t.id).await.unwrap();
+    store.record_audit(&[call_on(&c)]).await.unwrap();
+    assert_eq!(stamp().await, before, "uses and audit leave it");
+
+    // Deleting a tenant with keys and a policy works, and the same id
+    // created again is another tenant, with another stamp.
+    store
+        .put_api_key(&t.id, KeyName::EmailApiKey, "v1.e", None)
+        .await
+        .unwrap();
+    assert!(store.delete_tenant(&t.id).await.unwrap());
+    assert_eq!(store.tenant_stamp(&t.id).await.unwrap(), None);
+    store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    changed("a tenant created again", &mut seen).await;
 }
 
 async fn deleting_a_tenant_cascades(store: Store) {
@@ -394,6 +478,7 @@ async fn deleting_a_tenant_cascades(store: Store) {
             transport: None,
             client: None,
             upstream_status: None,
+            connection: None,
         }])
         .await
         .unwrap();
@@ -512,6 +597,7 @@ async fn audit_log(store: Store) {
                 transport: Some(["mcp", "sse", "rest"][i]),
                 client: (i == 0).then(|| "claude-ai".to_owned()),
                 upstream_status: (i != 2).then_some(200),
+                connection: None,
             }])
             .await
             .unwrap();

@@ -137,7 +137,8 @@ async fn auto_tenant_gives_a_new_key_one_tenant(db: TestDb) {
         .secrets
         .find_tenant_by_quendoo_key(&SecretString::from(spec.api_key.clone()))
         .await
-        .unwrap();
+        .unwrap()
+        .map(|(tenant, _)| tenant);
     assert_eq!(found.as_ref(), Some(&tenants[0].id));
 
     // A key Quendoo refuses gets no tenant.

@@ -213,4 +213,10 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// The master key (base64), as `ENCRYPTION_KEY` for the CLI on this
+    /// server's database.
+    pub fn master_key(&self) -> &SecretString {
+        &self.key
+    }
 }

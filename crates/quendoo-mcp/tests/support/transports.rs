@@ -8,7 +8,24 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::app::{Hotel, TestApp};
+use super::app::{Hotel, Replica, TestApp};
+
+/// A server a test talks to: the `TestApp`, or a replica of it.
+pub trait Endpoint {
+    fn url(&self, path: &str) -> String;
+}
+
+impl Endpoint for TestApp {
+    fn url(&self, path: &str) -> String {
+        TestApp::url(self, path)
+    }
+}
+
+impl Endpoint for Replica {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -53,7 +70,7 @@ impl Reply {
 /// Calls `tool` for `hotel` over `transport`, with `headers` on the request
 /// that carries the call.
 pub async fn call_tool(
-    app: &TestApp,
+    app: &impl Endpoint,
     hotel: &Hotel,
     transport: Transport,
     tool: &str,
@@ -114,7 +131,7 @@ pub async fn call_tool(
 /// The names `tools/list` gives `hotel` over an MCP transport; `None` on
 /// REST, which has no listing.
 pub async fn list_tools(
-    app: &TestApp,
+    app: &impl Endpoint,
     hotel: &Hotel,
     transport: Transport,
     headers: &[(&str, &str)],
@@ -137,7 +154,7 @@ pub async fn list_tools(
 /// POST to `/mcp`, or a POST to `/sse`'s endpoint for a session without a
 /// stream (as the dashboard's scheduled tasks send them).
 pub async fn rpc(
-    app: &TestApp,
+    app: &impl Endpoint,
     hotel: &Hotel,
     transport: Transport,
     method: &str,

@@ -20,13 +20,12 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    auth::{AuthFailure, Scopes, bearer_token},
+    auth::{AuthFailure, bearer_token},
     domain::KeyName,
     executor::{Caller, Origin, Transport},
     http::{AppState, bearer, error::ApiError, narrowing, pipeline::record_tenant},
     limits::{Limiter, Refusal},
-    policy::Narrowing,
-    storage::StorageError,
+    storage::{StorageError, TenantStamp},
     tools::whole_seconds,
 };
 
@@ -143,8 +142,8 @@ async fn caller_for_key(
     key: &SecretString,
     checks: Option<(&NewKeyChecks, IpAddr)>,
 ) -> Result<Caller, KeyFailure> {
-    let tenant = match find(state, key).await? {
-        Some(tenant) => tenant,
+    let (tenant, stamp) = match find(state, key).await? {
+        Some((tenant, stamp)) => (tenant, Some(stamp)),
         None if state.config.legacy_auto_tenant => {
             if let Some((checks, peer)) = checks {
                 checks.admit(key, peer).await?;
@@ -153,23 +152,17 @@ async fn caller_for_key(
             if let (Err(KeyFailure::Rejected), Some((checks, _))) = (&created, checks) {
                 checks.remember_rejected(key).await;
             }
-            created?
+            (created?, None)
         }
         None => return Err(KeyFailure::Unknown),
     };
-    Ok(Caller {
-        tenant,
-        user: None,
-        scopes: Scopes::ALL,
-        narrowing: Narrowing::NONE,
-        origin: Origin::default(),
-    })
+    Ok(Caller::hotel(tenant, None, stamp))
 }
 
 async fn find(
     state: &AppState,
     key: &SecretString,
-) -> Result<Option<crate::domain::TenantId>, KeyFailure> {
+) -> Result<Option<(crate::domain::TenantId, TenantStamp)>, KeyFailure> {
     state
         .secrets
         .find_tenant_by_quendoo_key(key)
@@ -229,7 +222,8 @@ async fn create_tenant_for(
                 .await
                 .map_err(|e| unavailable(&e))?;
             if stored.is_some() {
-                return find(state, key).await?.ok_or(KeyFailure::Unknown);
+                let (tenant, _) = find(state, key).await?.ok_or(KeyFailure::Unknown)?;
+                return Ok(tenant);
             }
         }
         Err(error) => return Err(unavailable(&error)),

@@ -1,0 +1,121 @@
+//! The one query a request makes on its way to a tool: who is calling
+//! (a tenant, an OAuth grant, a REST connection, a hotel key), joined with
+//! the [`TenantStamp`] that says which cached policy and keys are current.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+
+use super::error::db_error;
+use super::row::{get, parse, timestamp};
+use super::time::cutoff_ms;
+use super::{Grant, StorageError, Store};
+use crate::domain::{ConnectionId, KeyName, TenantId};
+
+/// Which state of a tenant a cached policy and keys belong to: a database
+/// trigger bumps `generation` with every change to its keys or policy, and
+/// a tenant deleted and created again has another `created_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantStamp {
+    pub created_at: DateTime<Utc>,
+    pub generation: i64,
+}
+
+impl TenantStamp {
+    fn of(row: &AnyRow) -> Result<Self, StorageError> {
+        Ok(TenantStamp {
+            created_at: timestamp(row, "tenant_created_at")?,
+            generation: get(row, "tenant_generation")?,
+        })
+    }
+}
+
+/// The tenant columns every query here selects, for `TenantStamp::of`.
+const STAMP: &str = "t.created_at AS tenant_created_at, t.generation AS tenant_generation";
+
+impl Store {
+    /// The tenant's stamp; `None` if it does not exist.
+    pub async fn tenant_stamp(&self, id: &TenantId) -> Result<Option<TenantStamp>, StorageError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {STAMP} FROM tenants t WHERE t.id = $1"
+        )))
+        .bind(id.as_str())
+        .fetch_optional(self.db())
+        .await
+        .map_err(db_error("reading a tenant"))?
+        .as_ref()
+        .map(TenantStamp::of)
+        .transpose()
+    }
+
+    /// The grant if it stands (not revoked, its user not disabled), with
+    /// its tenant's stamp.
+    pub async fn active_grant(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Grant, TenantStamp)>, StorageError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT g.id, g.client_id, g.user_id, g.tenant_id, g.scope, g.resource, \
+               g.created_at, g.revoked_at, {STAMP} \
+             FROM oauth_grants g JOIN users u ON u.id = g.user_id \
+               JOIN tenants t ON t.id = g.tenant_id \
+             WHERE g.id = $1 AND g.revoked_at IS NULL AND u.disabled = FALSE"
+        )))
+        .bind(id)
+        .fetch_optional(self.db())
+        .await
+        .map_err(db_error("checking a grant"))?
+        .as_ref()
+        .map(|row| Ok((Grant::try_from(row)?, TenantStamp::of(row)?)))
+        .transpose()
+    }
+
+    /// A REST connection's tenant and its stamp, if the connection has not
+    /// been idle longer than `idle_ttl`. Reads only: the use is recorded
+    /// with the call's audit entry.
+    pub async fn connection_tenant(
+        &self,
+        id: &ConnectionId,
+        idle_ttl: Duration,
+    ) -> Result<Option<(TenantId, TenantStamp)>, StorageError> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT c.tenant_id, {STAMP} FROM connections c JOIN tenants t ON t.id = c.tenant_id \
+             WHERE c.id = $1 AND c.last_used_at >= $2"
+        )))
+        .bind(id.to_string())
+        .bind(cutoff_ms(idle_ttl))
+        .fetch_optional(self.db())
+        .await
+        .map_err(db_error("reading a connection"))?
+        .as_ref()
+        .map(|row| Ok((parse(row, "tenant_id")?, TenantStamp::of(row)?)))
+        .transpose()
+    }
+
+    /// The tenant whose active key of this name has this lookup hash, with
+    /// its stamp. Two tenants sharing one key is ambiguous and refused
+    /// (`Conflict`) rather than resolved to either of them.
+    pub async fn find_tenant_by_key_hash(
+        &self,
+        name: KeyName,
+        lookup_hash: &str,
+    ) -> Result<Option<(TenantId, TenantStamp)>, StorageError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT k.tenant_id, {STAMP} FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+             WHERE k.key_name = $1 AND k.lookup_hash = $2 AND k.is_active = TRUE LIMIT 2"
+        )))
+        .bind(name.as_str())
+        .bind(lookup_hash)
+        .fetch_all(self.db())
+        .await
+        .map_err(db_error("looking up a key"))?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [row] => Ok(Some((parse(row, "tenant_id")?, TenantStamp::of(row)?))),
+            _ => Err(StorageError::Conflict(format!(
+                "several tenants share the same {name}"
+            ))),
+        }
+    }
+}
