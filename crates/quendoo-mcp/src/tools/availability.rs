@@ -430,8 +430,13 @@ impl Change {
             Some(_) => after.push("open".into()),
             None => {}
         }
+        let unknown = if self.room_name.is_none() {
+            " (Quendoo does not list this room type: it will most likely refuse the change)"
+        } else {
+            ""
+        };
         format!(
-            "{room}, {}: {now} -> {}",
+            "{room}, {}: {now} -> {}{unknown}",
             nights(self.from, self.to),
             after.join(", ")
         )
@@ -640,6 +645,18 @@ mod tests {
         assert_eq!(
             closing.line(),
             "Garden Suite, 30 Dec 2026: current value not read -> closed"
+        );
+        let unknown = Change {
+            room_id: Some(0),
+            room_name: None,
+            ..change(31, 0)
+        };
+        assert!(
+            unknown
+                .line()
+                .starts_with("room type 0, 31 Dec 2026: 0 free -> 0 free (Quendoo does not list"),
+            "{}",
+            unknown.line()
         );
         assert_eq!(
             nights(day(30), NaiveDate::from_ymd_opt(2027, 1, 2).unwrap()),
