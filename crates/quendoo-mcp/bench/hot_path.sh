@@ -6,12 +6,13 @@
 # /proc/PID/stat over the run / requests answered); p50/p99 at a fixed
 # 1,000 calls/s (latency counted from when each call was due, so a stall is
 # not hidden); idle RSS and the time from start to the first answered
-# /health; the seed's Python server (bench/seed_app.py) on the same core and
+# /health; memory per idle /sse stream; the seed's Python server (bench/seed_app.py) on the same core and
 # simulator, and our ratio to it. A measurement, never a test assertion:
 # the machine is shared, so the load average is printed with each figure.
 #
 # Usage: crates/quendoo-mcp/bench/hot_path.sh
 # Environment (optional): DURATION=10s  RATE=1000  SEED=1 (0 skips Python)
+#   STREAMS=2000 (idle /sse streams)
 #   RUST_LOG (the server's filter; unset means its default, as deployed)
 # Needs: oha (`cargo install oha --root "$CARGO_TARGET_DIR/bench-tools"`;
 # found there or on PATH), python3 (the seed's app gets a venv under
@@ -129,6 +130,9 @@ measure "get_rooms_details on legacy at $RATE/s" "$at$legacy_path" "$(mcp_call t
 rate=""
 echo "server RSS after the runs: $(rss_mib)"
 stop_server
+
+echo "== memory per idle /sse stream (legacy_sse_idle_streams.sh, STREAMS=${STREAMS:-2000})"
+BUILD=0 STREAMS=${STREAMS:-2000} PORT=$(free_port) "$root/crates/quendoo-mcp/bench/legacy_sse_idle_streams.sh" | tail -1
 
 [ "${SEED:-1}" = 0 ] && exit 0
 echo "== the seed's Python server (bench/seed_app.py, uvicorn, one worker on core 0), 16 connections"
