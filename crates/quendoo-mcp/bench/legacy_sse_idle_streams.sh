@@ -9,6 +9,7 @@
 # Environment (all optional):
 #   STREAMS=5000  PORT=18282  KEEPALIVE=1s
 #   CARGO_TARGET_DIR    where the release binary is built (cargo's default otherwise)
+#   BUILD=0             take the binary already built there
 # Needs: python3, curl. The client and the server each hold STREAMS sockets:
 # `ulimit -n` must exceed STREAMS (+ a few).
 set -euo pipefail
@@ -18,7 +19,7 @@ PORT=${PORT:-18282}
 KEEPALIVE=${KEEPALIVE:-1s}
 
 cd "$(dirname "$0")/../../.."
-cargo build --release --quiet -p quendoo-mcp
+[ "${BUILD:-1}" = 0 ] || cargo build --release --quiet -p quendoo-mcp
 BIN="${CARGO_TARGET_DIR:-target}/release/quendoo-mcp"
 WORK=$(mktemp -d)
 eval "$("$BIN" keygen)"

@@ -9,31 +9,9 @@
 #     the limits off, counted in the process, and counted in Redis; req/s
 #     and the server's CPU per request (from /proc).
 # Usage: crates/quendoo-mcp/bench/operations.sh  (needs wrk, curl, python3; Redis at 127.0.0.1:6379)
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
-(cd "$root" && cargo build --release --quiet -p quendoo-mcp -p quendoo-sim)
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-cd "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-mcp() { "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" "$@"; }
-mcp tenant create --name "Bench Hotel" --id bench >/dev/null
-printf 'bench-key' | mcp api-key set --tenant bench --name QUENDOO_API_KEY
-token=$(mcp token --tenant bench --ttl 1h)
-
-server_pid=""
-start_server() { # upstream base URL, then extra env assignments
-  local base=$1; shift
-  port=$(free_port)
-  ${pin:-} env RUST_LOG=error "$@" "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" serve \
-    --port "$port" --quendoo-base-url "$base" >>server.log 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "the server did not start"; cat server.log; exit 1
-}
-stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
-peak() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
+source "$(dirname "$0")/lib.sh"
+export RUST_LOG=error
+bench_hotel
 call() { # JSON-RPC body file: one line, the HTTP status and, for a tool result, ok or its error's kind
   local code answer="answer.$BASHPID"
   code=$(curl -s -o "$answer" -w '%{http_code}' "http://127.0.0.1:$port/mcp" -H "Authorization: Bearer $token" \
@@ -71,14 +49,12 @@ for size_mib in 40 7; do
   done
   kill "$upstream_pid"; wait "$upstream_pid" 2>/dev/null || true
 done
-sim_port=$(free_port)
-taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" --api-key bench-key >sim.log 2>&1 &
-sleep 0.5
+start_sim
 python3 - <<'PY'
 zeros = ",".join(["0"] * 500_000)
 open("zeros.json", "w").write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_bookings","arguments":{"x":[' + zeros + ']}}}')
 PY
-start_server "http://127.0.0.1:$sim_port/api/pms/v1"
+start_server "$sim_url"
 idle=$(peak)
 together 40 call zeros.json >codes.txt
 echo "40 bodies of 1 MB zeros: peak RSS $(peak) (idle $idle); $(tally codes.txt)"
@@ -93,14 +69,13 @@ wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_property_settings","arguments":{"names":"property"}}}'
 LUA
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 for mode in off local redis; do
   case $mode in
     off) extra=(TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0) ;;
     local) extra=(TENANT_CALLS_PER_MINUTE=100000000 TENANT_CALLS_IN_FLIGHT=1000) ;;
     redis) extra=(TENANT_CALLS_PER_MINUTE=100000000 TENANT_CALLS_IN_FLIGHT=1000 REDIS_URL=redis://127.0.0.1:6379) ;;
   esac
-  pin="taskset -c 0" start_server "http://127.0.0.1:$sim_port/api/pms/v1" "${extra[@]}"
+  pin="taskset -c 0" start_server "$sim_url" "${extra[@]}"
   before=$(cpu_ticks)
   out=$(taskset -c 1 wrk -t1 -c16 -d10s --latency -s req.lua "http://127.0.0.1:$port/mcp")
   after=$(cpu_ticks)

@@ -112,8 +112,9 @@ async fn serve_connection(
             )
         }
     });
-    let mut connection =
-        pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+    // No route upgrades a connection (no WebSocket): without upgrades hyper
+    // keeps no upgrade channel per request.
+    let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
     // Until the first request, hyper's own timeout has not started (it
     // first reads to tell HTTP/1 from HTTP/2): bound that wait here.
     let first = tokio::time::sleep(timeout);

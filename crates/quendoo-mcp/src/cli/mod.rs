@@ -78,10 +78,12 @@ pub enum Command {
 
 impl Command {
     /// The server logs its life; admin commands only warnings, so that
-    /// their standard error stays quiet unless something is wrong.
+    /// their standard error stays quiet unless something is wrong. The MCP
+    /// SDK's INFO events (a stateless request starts and ends a whole
+    /// service, three lines each) stay off unless `RUST_LOG` asks for them.
     pub fn default_log_filter(&self) -> &'static str {
         match self {
-            Command::Serve(_) => "info",
+            Command::Serve(_) => "info,rmcp=warn",
             _ => "warn",
         }
     }

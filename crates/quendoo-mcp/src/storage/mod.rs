@@ -179,6 +179,10 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A ping before every acquire is a round trip per query (to the
+            // SQLite worker thread, or to PostgreSQL over the network); a
+            // connection found broken in use is dropped by the pool instead.
+            .test_before_acquire(false)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# A tool call's own cost on this machine (issue 13): the release server on
+# SQLite pinned to core 0, the PMS simulator and the load generator (oha)
+# pinned to core 1, loopback only. For each request: req/s and p50/p99 at 16
+# connections, and the server's CPU per request (utime+stime from
+# /proc/PID/stat over the run / requests answered); p50/p99 at a fixed
+# 1,000 calls/s (latency counted from when each call was due, so a stall is
+# not hidden); idle RSS and the time from start to the first answered
+# /health; memory per idle /sse stream; the seed's Python server (bench/seed_app.py) on the same core and
+# simulator, and our ratio to it. A measurement, never a test assertion:
+# the machine is shared, so the load average is printed with each figure.
+#
+# Usage: crates/quendoo-mcp/bench/hot_path.sh
+# Environment (optional): DURATION=10s  RATE=1000  SEED=1 (0 skips Python)
+#   STREAMS=2000 (idle /sse streams)
+#   RUST_LOG (the server's filter; unset means its default, as deployed)
+# Needs: oha (`cargo install oha --root "$CARGO_TARGET_DIR/bench-tools"`;
+# found there or on PATH), python3 (the seed's app gets a venv under
+# $CARGO_TARGET_DIR/bench-tools/seed-venv), curl, taskset.
+source "$(dirname "$0")/lib.sh"
+DURATION=${DURATION:-10s}
+RATE=${RATE:-1000}
+tools=$target/bench-tools
+PATH=$tools/bin:$PATH
+command -v oha >/dev/null || { echo "needs oha: cargo install oha --root $tools"; exit 1; }
+
+load() { uptime | sed 's/.*load average: /load /'; }
+
+# The cost of one kind of request to the process $measured (the server by
+# default): name, URL, body ('' for a GET), then headers (-H ...); $rate
+# holds oha's options for a fixed rate. One line of figures; the req/s also
+# goes to rps.<name>.
+measure() {
+  local name=$1 url=$2 body=$3; shift 3
+  local method=(-m POST -T application/json -d "$body") post=(-H "Content-Type: application/json" -d "$body")
+  [ -z "$body" ] && method=() post=()
+  # shellcheck disable=SC2086 # $rate is a list of options
+  local oha=(taskset -c 1 oha --no-tui --output-format json -c 16 ${rate:-} "${method[@]}" "$@")
+  # A tool's failure is still HTTP 200: one answer is read first.
+  if ! curl -fsS "$url" "${post[@]}" "$@" -o answer.json || ! python3 -c '
+import json, sys
+answer = json.load(open("answer.json"))
+result = answer.get("result") if isinstance(answer, dict) else None
+sys.exit(1 if "error" in answer or (isinstance(result, dict) and result.get("isError")) else 0)'; then
+    echo "$name: not a success: $(head -c 300 answer.json)"
+    return
+  fi
+  "${oha[@]}" -n 200 "$url" >/dev/null # warm up
+  local before after
+  before=$(cpu_ticks "${measured:-$server_pid}")
+  "${oha[@]}" -z "$DURATION" "$url" >oha.json
+  after=$(cpu_ticks "${measured:-$server_pid}")
+  python3 - "$name" "$before" "$after" "$(getconf CLK_TCK)" "$(load)" <<'PY'
+import json, sys
+name, before, after, hz, load = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+r = json.load(open("oha.json"))
+codes = r.get("statusCodeDistribution", {})
+ok = sum(n for code, n in codes.items() if code.startswith("2"))
+total = sum(codes.values())
+p = r["latencyPercentiles"]
+ms = lambda s: f"{s * 1000:.2f} ms" if s is not None else "-"
+cpu = (after - before) / hz / max(total, 1) * 1e6
+bad = f", {total - ok} not 2xx {codes}" if ok != total else ""
+open("rps." + "".join(c if c.isalnum() else "_" for c in name), "w").write(str(r['summary']['requestsPerSec']))
+print(f"{name:<44} {r['summary']['requestsPerSec']:>8.0f} req/s  p50 {ms(p['p50']):>9}  p99 {ms(p['p99']):>9}  "
+      f"CPU {cpu:>4.0f} µs/req  ({load}){bad}")
+PY
+}
+
+mcp_call() { # JSON-RPC method and params
+  echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"
+}
+rooms='{"name":"get_rooms_details","arguments":{}}'
+mcp_headers=(-H "Authorization: Bearer TOKEN" -H "Accept: application/json, text/event-stream"
+  -H "MCP-Protocol-Version: 2025-11-25")
+
+bench_hotel
+echo "== start-up and idle memory ($(load))"
+python3 - "$target/release/quendoo-mcp" "$work" <<'PY'
+import os, socket, statistics, subprocess, sys, time
+binary, work = sys.argv[1], sys.argv[2]
+times, rss = [], []
+for attempt in range(5):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    started = time.monotonic()
+    server = subprocess.Popen(["taskset", "-c", "0", binary, "--dev", "--database-url", f"sqlite://{work}/bench.db",
+                               "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                c.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                if c.recv(64).startswith(b"HTTP/1.1 200"):
+                    break
+        except OSError:
+            time.sleep(0.001)
+    times.append((time.monotonic() - started) * 1000)
+    time.sleep(1)
+    rss.append(int(next(l.split()[1] for l in open(f"/proc/{server.pid}/status") if l.startswith("VmRSS"))) / 1024)
+    server.terminate(); server.wait()
+print(f"start to first answered /health: median {statistics.median(times):.0f} ms (of 5: {', '.join(f'{t:.0f}' for t in times)})")
+print(f"idle RSS 1 s after start: median {statistics.median(rss):.1f} MiB")
+PY
+
+start_sim
+# The per-hotel limits off: one hotel makes every call here (their own cost
+# is measured by operations.sh).
+pin="taskset -c 0" start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
+at=http://127.0.0.1:$port
+mcp_headers[1]="Authorization: Bearer $token"
+connection=$(curl -fsS -X POST "http://127.0.0.1:$port/mcp/connect" -H "Authorization: Bearer $token" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["connection_id"])')
+rest_body="{\"connection_id\":\"$connection\",\"tool_name\":\"get_rooms_details\",\"tool_args\":{}}"
+legacy_path="/messages/?session_id=task_bench"
+legacy_headers=(-H "X-Quendoo-Api-Key: bench-key")
+
+echo "== 16 connections, $DURATION each (server on core 0; simulator and oha on core 1)"
+measure "GET /health" "$at/health" ''
+measure "ping on /mcp" "$at/mcp" "$(mcp_call ping '{}')" "${mcp_headers[@]}"
+measure "tools/list on /mcp" "$at/mcp" "$(mcp_call tools/list '{}')" "${mcp_headers[@]}"
+measure "get_rooms_details on /mcp" "$at/mcp" "$(mcp_call tools/call "$rooms")" "${mcp_headers[@]}"
+measure "get_rooms_details on REST" "$at/mcp/tools/execute" "$rest_body"
+measure "get_rooms_details on legacy" "$at$legacy_path" "$(mcp_call tools/call "$rooms")" "${legacy_headers[@]}"
+
+echo "== a fixed $RATE calls/s, $DURATION each (latency from when each call was due)"
+rate="-q $RATE --latency-correction"
+measured=$sim_pid measure "getRoomsDetails on the simulator alone" "$sim_url/Property/getRoomsDetails?api_key=bench-key" ''
+measure "get_rooms_details on /mcp at $RATE/s" "$at/mcp" "$(mcp_call tools/call "$rooms")" "${mcp_headers[@]}"
+measure "get_rooms_details on REST at $RATE/s" "$at/mcp/tools/execute" "$rest_body"
+measure "get_rooms_details on legacy at $RATE/s" "$at$legacy_path" "$(mcp_call tools/call "$rooms")" "${legacy_headers[@]}"
+rate=""
+echo "server RSS after the runs: $(rss_mib)"
+stop_server
+
+echo "== memory per idle /sse stream (legacy_sse_idle_streams.sh, STREAMS=${STREAMS:-2000})"
+BUILD=0 STREAMS=${STREAMS:-2000} PORT=$(free_port) "$root/crates/quendoo-mcp/bench/legacy_sse_idle_streams.sh" | tail -1
+
+[ "${SEED:-1}" = 0 ] && exit 0
+echo "== the seed's Python server (bench/seed_app.py, uvicorn, one worker on core 0), 16 connections"
+venv=$tools/seed-venv
+[ -x "$venv/bin/uvicorn" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q fastapi uvicorn httpx cryptography; }
+export SEED_DB=$work/seed.db QUENDOO_BASE_URL=$sim_url
+SEED_FERNET_KEY=$("$venv/bin/python" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
+export SEED_FERNET_KEY PYTHONPATH=$root/crates/quendoo-mcp/bench
+"$venv/bin/python" -m seed_app bench bench-key
+seed_port=$(free_port)
+taskset -c 0 "$venv/bin/uvicorn" --port "$seed_port" --log-level warning seed_app:app >seed.log 2>&1 &
+server_pid=$!
+wait_until_up "http://127.0.0.1:$seed_port/docs"
+seed_connection=$(curl -fsS -X POST "http://127.0.0.1:$seed_port/mcp/connect?tenant_id=bench" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["connection_id"])')
+measure "get_rooms_details on the seed's REST" "http://127.0.0.1:$seed_port/mcp/tools/execute" \
+  "{\"connection_id\":\"$seed_connection\",\"tool_name\":\"get_rooms_details\",\"tool_args\":{}}"
+python3 - <<'PY'
+seed = float(open("rps.get_rooms_details_on_the_seed_s_REST").read())
+for transport in ("_mcp", "REST", "legacy"):
+    ours = float(open(f"rps.get_rooms_details_on_{transport}").read())
+    print(f"get_rooms_details on {transport.strip('_')}: {ours / seed:.0f} times the seed's req/s")
+PY

@@ -1,0 +1,58 @@
+# The common opening of the bench scripts (sourced, not run): the release
+# build (BUILD=0 takes the binaries already in $CARGO_TARGET_DIR/release, to
+# compare builds), a work directory removed on exit with every process
+# started here, free ports, the CLI on the bench database, a hotel with its
+# key and token, and starting a server and reading its CPU time and memory
+# from /proc.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+[ "${BUILD:-1}" = 0 ] || (cd "$root" && cargo build --release --quiet -p quendoo-mcp -p quendoo-sim)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cd "$work"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mcp() { "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" "$@"; }
+
+# The hotel `bench`, whose Quendoo key is `bench-key`; sets $token.
+bench_hotel() {
+  mcp tenant create --name "Bench Hotel" --id bench >/dev/null
+  printf 'bench-key' | mcp api-key set --tenant bench --name QUENDOO_API_KEY
+  token=$(mcp token --tenant bench --ttl 1h)
+}
+
+# The PMS simulator on core 1 (beside the load generator); sets $sim_url
+# and $sim_pid.
+start_sim() {
+  local sim_port
+  sim_port=$(free_port)
+  taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" --api-key bench-key >sim.log 2>&1 &
+  sim_pid=$!
+  sim_url="http://127.0.0.1:$sim_port/api/pms/v1"
+  wait_until_up "http://127.0.0.1:$sim_port/api/pms/v1/Property/getRoomsDetails?api_key=bench-key"
+}
+
+wait_until_up() { # URL
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return; sleep 0.1; done
+  echo "nothing answers at $1"; cat ./*.log; exit 1
+}
+
+# The server on the bench database, asking `base` for the PMS, with extra
+# environment assignments; $pin (e.g. "taskset -c 0") pins it. Sets $port
+# and $server_pid.
+server_pid=""
+start_server() { # upstream base URL, then NAME=value...
+  local base=$1; shift
+  port=$(free_port)
+  ${pin:-} env "$@" "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" serve \
+    --port "$port" --quendoo-base-url "$base" >>server.log 2>&1 &
+  server_pid=$!
+  wait_until_up "http://127.0.0.1:$port/health"
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+
+# CPU time (user + system, in clock ticks) of the server, or of the PID given.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${1:-$server_pid}/stat"; }
+rss_mib() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$server_pid/status"; }
+peak() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
