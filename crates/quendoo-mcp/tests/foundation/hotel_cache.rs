@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::cli::Cli;
 use crate::support::app::{Hotel, TestApp};
-use crate::support::transports::{Endpoint, Transport, call_tool, list_tools};
+use crate::support::transports::{Endpoint, Transport, call_tool, list_tools, rest_connection};
 
 const ADMIN_TOKEN: &str = "hotel-cache-admin-token-of-32-bytes-or-more";
 
@@ -231,16 +231,8 @@ async fn a_call_on_a_warm_cache_makes_one_database_round_trip(app: TestApp) {
         http.post(app.url("/messages/?session_id=task_counted"))
             .json(&rpc)
     };
-    let connection: Value = http
-        .post(app.url("/mcp/connect"))
-        .bearer_auth(&hotel.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let execute = json!({"connection_id": connection["connection_id"],
+    let connection = rest_connection(&app, &hotel.token).await;
+    let execute = json!({"connection_id": connection,
         "tool_name": "get_rooms_details", "tool_args": {}});
     let rest = || http.post(app.url("/mcp/tools/execute")).json(&execute);
 
@@ -256,11 +248,7 @@ async fn a_call_on_a_warm_cache_makes_one_database_round_trip(app: TestApp) {
     assert_eq!(queries_during(&app, by_token).await, 1, "legacy by token");
 
     // Every call was recorded as a use of the REST connection.
-    let id = connection["connection_id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = connection.as_str().unwrap().parse().unwrap();
     let ttl = app.state.config.connection_idle_ttl;
     let stored = app.state.store.get_connection(&id, ttl).await.unwrap();
     assert_eq!(stored.unwrap().tool_calls, 2);

@@ -41,19 +41,11 @@ async fn every_transport_leaves_its_trace_for_the_hotel_alone(app: TestApp) {
     client.cancel().await.ok();
 
     let http = reqwest::Client::new();
-    let connection: Value = http
-        .post(app.url("/mcp/connect"))
-        .bearer_auth(&hotel.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let connection = crate::support::transports::rest_connection(&app, &hotel.token).await;
     let rest = http
         .post(app.url("/mcp/tools/execute"))
         .header("User-Agent", "dashboard-backend/2.1 (python)")
-        .json(&json!({"connection_id": connection["connection_id"], "tool_name": "get_rooms_details", "tool_args": {}}))
+        .json(&json!({"connection_id": connection, "tool_name": "get_rooms_details", "tool_args": {}}))
         .send()
         .await
         .unwrap();
@@ -78,7 +70,7 @@ async fn every_transport_leaves_its_trace_for_the_hotel_alone(app: TestApp) {
     });
     let failing = http
         .post(app.url("/mcp/tools/execute"))
-        .json(&json!({"connection_id": connection["connection_id"], "tool_name": "get_rooms_details", "tool_args": {}}))
+        .json(&json!({"connection_id": connection, "tool_name": "get_rooms_details", "tool_args": {}}))
         .send()
         .await
         .unwrap();

@@ -96,21 +96,14 @@ pub async fn call_tool(
             }
         }
         Transport::Rest => {
-            let http = reqwest::Client::new();
-            let connection: Value = http
-                .post(app.url("/mcp/connect"))
-                .bearer_auth(&hotel.token)
-                .send()
-                .await
-                .expect("connect")
-                .json()
-                .await
-                .expect("connection");
-            let mut request = http.post(app.url("/mcp/tools/execute")).json(&json!({
-                "connection_id": connection["connection_id"],
-                "tool_name": tool,
-                "tool_args": arguments,
-            }));
+            let connection = rest_connection(app, &hotel.token).await;
+            let mut request = reqwest::Client::new()
+                .post(app.url("/mcp/tools/execute"))
+                .json(&json!({
+                    "connection_id": connection,
+                    "tool_name": tool,
+                    "tool_args": arguments,
+                }));
             for (name, value) in headers {
                 request = request.header(*name, *value);
             }
@@ -126,6 +119,22 @@ pub async fn call_tool(
             }
         }
     }
+}
+
+/// A REST connection for `token`'s hotel (`POST /mcp/connect`): its id,
+/// or `null` when the connection is refused (so that a call with it is
+/// refused in turn, as the dashboard would see it).
+pub async fn rest_connection(app: &impl Endpoint, token: &str) -> Value {
+    let connection: Value = reqwest::Client::new()
+        .post(app.url("/mcp/connect"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("connect")
+        .json()
+        .await
+        .expect("a JSON answer");
+    connection["connection_id"].clone()
 }
 
 /// The names `tools/list` gives `hotel` over an MCP transport; `None` on
