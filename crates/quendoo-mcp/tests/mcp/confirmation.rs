@@ -29,6 +29,7 @@ on_both_backends!(|db| crate::support::app::TestApp::spawn(db).await;
     direct_writes_skip_the_confirmation,
     people_are_reached_only_after_a_yes,
     elicitation_asks_the_person_and_acts_on_the_answer,
+    a_forged_or_unanswered_request_state_changes_nothing,
 );
 
 /// A room type and `nights` consecutive nights, from `offset` days after
@@ -424,4 +425,52 @@ async fn elicitation_asks_the_person_and_acts_on_the_answer(app: TestApp) {
         }
         client.cancel().await.unwrap();
     }
+}
+
+/// A client that sends back a `requestState` we did not give, or none of
+/// the person's answer, gets a refusal and nothing changes.
+async fn a_forged_or_unanswered_request_state_changes_nothing(app: TestApp) {
+    let hotel = app.hotel("Forged answers").await;
+    let person = Person {
+        action: ElicitationAction::Accept,
+        asked: Default::default(),
+    };
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    };
+    let client: RunningService<RoleClient, Person> = person
+        .serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
+        .await
+        .expect("a 2026-07-28 client");
+    let (room, dates) = room_and_nights(&app, &hotel, 120, 1);
+    let before = free_in_sim(&app, &hotel, room, dates[0]);
+    let Value::Object(arguments) = close(room, &dates) else {
+        unreachable!()
+    };
+    let accepted = serde_json::to_value(ElicitResult::new(ElicitationAction::Accept)).unwrap();
+
+    let mut forged =
+        CallToolRequestParams::new("update_availability").with_arguments(arguments.clone());
+    forged.request_state = Some("rs1.forged.state".into());
+    forged.input_responses = Some([("confirm".to_owned(), accepted)].into());
+    let refused = match client.call_tool_once(forged).await.expect("tools/call") {
+        rmcp::model::CallToolResponse::Complete(result) => result,
+        other => panic!("expected a result: {other:?}"),
+    };
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    let text = format!("{:?}", refused.content);
+    assert!(text.contains("Nothing was changed"), "{text}");
+
+    let mut unanswered =
+        CallToolRequestParams::new("update_availability").with_arguments(arguments);
+    unanswered.request_state = Some("rs1.any".into());
+    let error = client
+        .call_tool_once(unanswered)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("inputResponses"), "{error}");
+
+    assert_eq!(free_in_sim(&app, &hotel, room, dates[0]), before);
+    client.cancel().await.unwrap();
 }
