@@ -1,11 +1,12 @@
 //! What a tool call needs to know about its hotel besides who is calling:
 //! the operator's policy and the hotel's decrypted credentials, cached per
-//! tenant. An entry serves only calls that have just read the same
-//! [`TenantStamp`] (in the one query each request makes to authenticate),
-//! and every change to a key or a policy bumps the stamp in its own
-//! transaction (database triggers), so a change committed on any replica
-//! is seen by the next call on every replica: a stale entry is replaced,
-//! never used. No timer, no message between replicas.
+//! tenant. An entry serves only calls whose caller came with the same
+//! [`TenantStamp`] (from the lookup each request makes to authenticate,
+//! itself never staler than the database: `storage::recent`), and every
+//! change to a key or a policy bumps the stamp in its own transaction
+//! (database triggers), so a change committed on any replica is seen by
+//! the next call on every replica: a stale entry is replaced, never used.
+//! No timer, no message between replicas.
 
 use std::{sync::Arc, time::Duration};
 

@@ -56,8 +56,8 @@ impl Authenticator {
     }
 
     /// The caller a token stands for, once its signature, expiry, issuer and
-    /// audience are checked and its tenant is known to exist (the one
-    /// database round trip of the request).
+    /// audience are checked and its tenant is known to exist (the lookup
+    /// of the request: `Store::tenant_stamp`).
     pub async fn caller_for_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let token = self.verify(token)?;
         let stamp = self

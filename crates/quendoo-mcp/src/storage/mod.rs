@@ -9,6 +9,7 @@ mod error;
 mod oauth;
 mod people_calls;
 mod policies;
+mod recent;
 mod row;
 mod sse_sessions;
 mod stamps;
@@ -95,6 +96,11 @@ impl Backend {
                     "tenant_generation",
                     include_str!("../../migrations/sqlite/0006_tenant_generation.sql"),
                 ),
+                (
+                    7,
+                    "cache_epoch",
+                    include_str!("../../migrations/sqlite/0007_cache_epoch.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -132,6 +138,11 @@ impl Backend {
                     "tenant_generation",
                     include_str!("../../migrations/postgres/0007_tenant_generation.sql"),
                 ),
+                (
+                    8,
+                    "cache_epoch",
+                    include_str!("../../migrations/postgres/0008_cache_epoch.sql"),
+                ),
             ],
         };
         let migrations = sources
@@ -157,6 +168,8 @@ pub struct Store {
     backend: Backend,
     /// Round trips made through this handle and its clones (see `db`).
     queries: Arc<AtomicU64>,
+    /// Answers to the lookup each request makes, shared by the clones.
+    lookups: Arc<stamps::Lookups>,
 }
 
 impl Store {
@@ -204,6 +217,7 @@ impl Store {
             pool,
             backend,
             queries: Arc::default(),
+            lookups: Arc::default(),
         })
     }
 

@@ -1,6 +1,9 @@
-//! The one query a request makes on its way to a tool: who is calling
-//! (a tenant, an OAuth grant, a REST connection, a hotel key), joined with
-//! the [`TenantStamp`] that says which cached policy and keys are current.
+//! The lookup a request makes on its way to a tool: who is calling (a
+//! tenant, an OAuth grant, a REST connection, a hotel key), with the
+//! [`TenantStamp`] that says which cached policy and keys are current.
+//! Answered from memory while the database's epoch stands (`recent`): a
+//! request makes one small round trip at most, shared with the requests
+//! beside it.
 
 use std::time::Duration;
 
@@ -8,10 +11,28 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 
 use super::error::db_error;
+use super::recent::{Answers, Epoch};
 use super::row::{get, parse, timestamp};
 use super::time::cutoff_ms;
 use super::{Grant, StorageError, Store};
 use crate::domain::{ConnectionId, KeyName, TenantId};
+
+/// The answers this replica keeps, one kind per lookup.
+#[derive(Default)]
+pub(super) struct Lookups {
+    epoch: Epoch,
+    tenants: Answers<TenantId, TenantStamp>,
+    grants: Answers<String, (Grant, TenantStamp)>,
+    /// With the connection's last use as read (ms), to see it go idle.
+    connections: Answers<ConnectionId, (TenantId, TenantStamp, i64)>,
+    keys: Answers<(KeyName, String), (TenantId, TenantStamp)>,
+}
+
+impl std::fmt::Debug for Lookups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lookups")
+    }
+}
 
 /// Which state of a tenant a cached policy and keys belong to: a database
 /// trigger bumps `generation` with every change to its keys or policy, and
@@ -35,8 +56,28 @@ impl TenantStamp {
 const STAMP: &str = "t.created_at AS tenant_created_at, t.generation AS tenant_generation";
 
 impl Store {
+    /// The database's epoch, as of a read begun after this call.
+    async fn epoch(&self) -> Result<i64, StorageError> {
+        let read = async {
+            let row = sqlx::query("SELECT epoch FROM cache_epoch WHERE id = 1")
+                .fetch_one(self.db())
+                .await
+                .map_err(db_error("reading the cache epoch"))?;
+            get(&row, "epoch")
+        };
+        self.lookups.epoch.current(read).await
+    }
+
     /// The tenant's stamp; `None` if it does not exist.
     pub async fn tenant_stamp(&self, id: &TenantId) -> Result<Option<TenantStamp>, StorageError> {
+        let epoch = self.epoch().await?;
+        let read = self.read_tenant_stamp(id);
+        (self.lookups.tenants)
+            .get(epoch, id.clone(), |_| true, read)
+            .await
+    }
+
+    async fn read_tenant_stamp(&self, id: &TenantId) -> Result<Option<TenantStamp>, StorageError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {STAMP} FROM tenants t WHERE t.id = $1"
         )))
@@ -52,6 +93,17 @@ impl Store {
     /// The grant if it stands (not revoked, its user not disabled), with
     /// its tenant's stamp.
     pub async fn active_grant(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Grant, TenantStamp)>, StorageError> {
+        let epoch = self.epoch().await?;
+        let read = self.read_active_grant(id);
+        (self.lookups.grants)
+            .get(epoch, id.to_owned(), |_| true, read)
+            .await
+    }
+
+    async fn read_active_grant(
         &self,
         id: &str,
     ) -> Result<Option<(Grant, TenantStamp)>, StorageError> {
@@ -73,23 +125,44 @@ impl Store {
 
     /// A REST connection's tenant and its stamp, if the connection has not
     /// been idle longer than `idle_ttl`. Reads only: the use is recorded
-    /// with the call's audit entry.
+    /// with the call's audit entry (so a kept answer whose last use looks
+    /// too old is read again: another replica may have used it since).
     pub async fn connection_tenant(
         &self,
         id: &ConnectionId,
         idle_ttl: Duration,
     ) -> Result<Option<(TenantId, TenantStamp)>, StorageError> {
+        let epoch = self.epoch().await?;
+        let cutoff = cutoff_ms(idle_ttl);
+        let read = self.read_connection_tenant(id);
+        let found = (self.lookups.connections)
+            .get(epoch, *id, |(_, _, used)| *used >= cutoff, read)
+            .await?;
+        Ok(found
+            .filter(|(_, _, used)| *used >= cutoff)
+            .map(|(tenant, stamp, _)| (tenant, stamp)))
+    }
+
+    async fn read_connection_tenant(
+        &self,
+        id: &ConnectionId,
+    ) -> Result<Option<(TenantId, TenantStamp, i64)>, StorageError> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT c.tenant_id, {STAMP} FROM connections c JOIN tenants t ON t.id = c.tenant_id \
-             WHERE c.id = $1 AND c.last_used_at >= $2"
+            "SELECT c.tenant_id, c.last_used_at, {STAMP} \
+             FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE c.id = $1"
         )))
         .bind(id.to_string())
-        .bind(cutoff_ms(idle_ttl))
         .fetch_optional(self.db())
         .await
         .map_err(db_error("reading a connection"))?
         .as_ref()
-        .map(|row| Ok((parse(row, "tenant_id")?, TenantStamp::of(row)?)))
+        .map(|row| {
+            Ok((
+                parse(row, "tenant_id")?,
+                TenantStamp::of(row)?,
+                get(row, "last_used_at")?,
+            ))
+        })
         .transpose()
     }
 
@@ -97,6 +170,18 @@ impl Store {
     /// its stamp. Two tenants sharing one key is ambiguous and refused
     /// (`Conflict`) rather than resolved to either of them.
     pub async fn find_tenant_by_key_hash(
+        &self,
+        name: KeyName,
+        lookup_hash: &str,
+    ) -> Result<Option<(TenantId, TenantStamp)>, StorageError> {
+        let epoch = self.epoch().await?;
+        let read = self.read_tenant_by_key_hash(name, lookup_hash);
+        (self.lookups.keys)
+            .get(epoch, (name, lookup_hash.to_owned()), |_| true, read)
+            .await
+    }
+
+    async fn read_tenant_by_key_hash(
         &self,
         name: KeyName,
         lookup_hash: &str,

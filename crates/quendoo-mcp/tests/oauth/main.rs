@@ -467,7 +467,9 @@ async fn sign_in_refusals(app: TestApp) {
 }
 
 /// Two replicas on one PostgreSQL behind one public name: each step of one
-/// flow on the other replica than the step before.
+/// flow on the other replica than the step before. A user disabled through
+/// one is then refused at once by both (each keeps who is calling in
+/// memory).
 #[tokio::test]
 async fn two_replicas_finish_one_flow() {
     let app = TestApp::spawn_with(TestDb::postgres().await, |serve| {
@@ -477,7 +479,7 @@ async fn two_replicas_finish_one_flow() {
     let other = app.replica(|_| {}).await;
     let (a, b) = (app.base.clone(), format!("http://{}", other.addr));
     let hotel = app.hotel("Shared Hotel").await;
-    user(&app, &hotel, "ed@shared.example").await;
+    let ed = user(&app, &hotel, "ed@shared.example").await;
     let mut flow = Flow::register(&a).await;
     flow.resource = "https://mcp.hotel.test/mcp".into();
     let response = flow.start(&[]).await;
@@ -503,6 +505,15 @@ async fn two_replicas_finish_one_flow() {
     for addr in [app.addr, other.addr] {
         let (status, _, answer) = mcp(addr, &access(&refreshed), "tools/list", json!({})).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    app.state
+        .store
+        .set_user_disabled(&ed.id, true)
+        .await
+        .unwrap();
+    for addr in [other.addr, app.addr] {
+        let (status, _, _) = mcp(addr, &access(&refreshed), "tools/list", json!({})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     other.shut_down().await.unwrap();
 }
