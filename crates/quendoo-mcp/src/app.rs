@@ -21,7 +21,7 @@ use crate::executor::{CallSettings, Executor, UpstreamObserver};
 use crate::http::host_guard::HostGuard;
 use crate::http::legacy_sse::{RelayTarget, Sessions};
 use crate::http::oauth::clients::Clients;
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, Shared};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::protocol::Protocol;
@@ -124,7 +124,7 @@ impl Application {
         let limits = Limits::start(serve.call_bounds(), redis, &metrics)
             .await
             .context("cannot count limits in Redis (REDIS_URL)")?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             protocol: Protocol::new(Executor::new(
                 client,
                 secrets.clone(),
@@ -152,7 +152,7 @@ impl Application {
             config: Arc::new(serve),
             sse_sessions,
             shutdown,
-        };
+        });
         Ok(Application {
             listener,
             metrics_listener,

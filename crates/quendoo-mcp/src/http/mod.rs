@@ -20,7 +20,7 @@ mod state;
 
 use axum::{Router, middleware};
 
-pub use state::AppState;
+pub use state::{AppState, Shared};
 
 /// Every route, in the one layer stack (`pipeline`); all but `/health`
 /// behind the Host guard, and all but the OAuth endpoints any web page may

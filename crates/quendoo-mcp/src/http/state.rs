@@ -15,9 +15,27 @@ use crate::protocol::Protocol;
 use crate::secrets::SecretStore;
 use crate::storage::Store;
 
-/// What every request handler may use.
+/// What every request handler may use: one allocation, so that the copy
+/// each route and layer takes per request is a single reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub store: Store,
     pub secrets: SecretStore,
     pub auth: Authenticator,
@@ -37,7 +55,7 @@ pub struct AppState {
     pub shutdown: CancellationToken,
 }
 
-impl AppState {
+impl Shared {
     /// The gauges of `/metrics`, as they are now.
     pub fn levels(&self) -> Levels {
         let (db_connections, db_idle_connections) = self.store.pool_status();
