@@ -101,6 +101,28 @@ const SELECT_AUDIT: &str = "SELECT id, tenant_id, user_id, tool, outcome, create
        AND ($6 IS NULL OR id < $6) \
      ORDER BY id DESC LIMIT $7";
 
+/// Rows per `INSERT` of audit entries: 10 values each, well under the
+/// bound variables SQLite (32,766) and PostgreSQL (65,535) take.
+const ROWS_PER_INSERT: usize = 256;
+
+/// `INSERT INTO audit_log ... VALUES (...), (...)` for `rows` rows.
+fn insert_audit(rows: usize) -> String {
+    const COLUMNS: usize = 10;
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let places: Vec<String> = (1..=COLUMNS)
+                .map(|column| format!("${}", row * COLUMNS + column))
+                .collect();
+            format!("({})", places.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO audit_log (tenant_id, user_id, tool, outcome, created_at, \
+           duration_ms, args_digest, transport, client, upstream_status) VALUES {}",
+        values.join(", ")
+    )
+}
+
 impl Store {
     /// Records entries in one transaction: one commit (and one wait for
     /// SQLite's single writer) for a whole group of tool calls. The REST
@@ -114,25 +136,27 @@ impl Store {
             .await
             .map_err(db_error("recording audit entries"))?;
         let now = now_ms();
-        for entry in entries {
-            sqlx::query(
-                "INSERT INTO audit_log (tenant_id, user_id, tool, outcome, created_at, \
-                   duration_ms, args_digest, transport, client, upstream_status) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(entry.tenant_id.as_str())
-            .bind(entry.user_id.as_ref().map(UserId::as_str))
-            .bind(entry.tool.as_str())
-            .bind(entry.outcome.as_str())
-            .bind(now)
-            .bind(entry.duration_ms)
-            .bind(entry.args_digest.as_str())
-            .bind(entry.transport)
-            .bind(entry.client.as_deref())
-            .bind(entry.upstream_status.map(i64::from))
-            .execute(&mut *transaction)
-            .await
-            .map_err(db_error("recording audit entries"))?;
+        // One statement for the whole group: each statement is a hand-off
+        // to SQLite's worker thread, or a round trip to PostgreSQL.
+        for rows in entries.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(insert_audit(rows.len())));
+            for entry in rows {
+                insert = insert
+                    .bind(entry.tenant_id.as_str())
+                    .bind(entry.user_id.as_ref().map(UserId::as_str))
+                    .bind(entry.tool.as_str())
+                    .bind(entry.outcome.as_str())
+                    .bind(now)
+                    .bind(entry.duration_ms)
+                    .bind(entry.args_digest.as_str())
+                    .bind(entry.transport)
+                    .bind(entry.client.as_deref())
+                    .bind(entry.upstream_status.map(i64::from));
+            }
+            insert
+                .execute(&mut *transaction)
+                .await
+                .map_err(db_error("recording audit entries"))?;
         }
         // In the ids' order, so that two replicas' writers taking the same
         // rows never wait for each other crosswise (a deadlock).
