@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A tool call's own cost on this machine (issue 13): the release server on
-# SQLite pinned to core 0, the PMS simulator and the load generator (oha)
+# SQLite (or on DATABASE_URL, an empty PostgreSQL database of its own)
+# pinned to core 0, the PMS simulator and the load generator (oha)
 # pinned to core 1, loopback only. For each request: req/s and p50/p99 at 16
 # connections, and the server's CPU per request (utime+stime from
 # /proc/PID/stat over the run / requests answered); p50/p99 at a fixed
@@ -12,9 +13,10 @@
 #
 # Usage: crates/quendoo-mcp/bench/hot_path.sh
 # Environment (optional): DURATION=10s  RATE=1000  SEED=1 (0 skips Python)
+#   DATABASE_URL (default: a SQLite file in the work directory)
 #   STREAMS=2000 (idle /sse streams)
 #   RUST_LOG (the server's filter; unset means its default, as deployed)
-# Needs: oha (`cargo install oha --root "$CARGO_TARGET_DIR/bench-tools"`;
+# Needs: oha (`cargo install oha --locked --root "$CARGO_TARGET_DIR/bench-tools"`;
 # found there or on PATH), python3 (the seed's app gets a venv under
 # $CARGO_TARGET_DIR/bench-tools/seed-venv), curl, taskset.
 source "$(dirname "$0")/lib.sh"
@@ -22,7 +24,7 @@ DURATION=${DURATION:-10s}
 RATE=${RATE:-1000}
 tools=$target/bench-tools
 PATH=$tools/bin:$PATH
-command -v oha >/dev/null || { echo "needs oha: cargo install oha --root $tools"; exit 1; }
+command -v oha >/dev/null || { echo "needs oha: cargo install oha --locked --root $tools"; exit 1; }
 
 load() { uptime | sed 's/.*load average: /load /'; }
 
@@ -76,14 +78,14 @@ mcp_headers=(-H "Authorization: Bearer TOKEN" -H "Accept: application/json, text
 
 bench_hotel
 echo "== start-up and idle memory ($(load))"
-python3 - "$target/release/quendoo-mcp" "$work" <<'PY'
+python3 - "$target/release/quendoo-mcp" "$db_url" <<'PY'
 import os, socket, statistics, subprocess, sys, time
-binary, work = sys.argv[1], sys.argv[2]
+binary, db_url = sys.argv[1], sys.argv[2]
 times, rss = [], []
 for attempt in range(5):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
     started = time.monotonic()
-    server = subprocess.Popen(["taskset", "-c", "0", binary, "--dev", "--database-url", f"sqlite://{work}/bench.db",
+    server = subprocess.Popen(["taskset", "-c", "0", binary, "--dev", "--database-url", db_url,
                                "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while True:
         try:

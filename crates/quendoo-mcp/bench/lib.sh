@@ -1,9 +1,10 @@
 # The common opening of the bench scripts (sourced, not run): the release
 # build (BUILD=0 takes the binaries already in $CARGO_TARGET_DIR/release, to
 # compare builds), a work directory removed on exit with every process
-# started here, free ports, the CLI on the bench database, a hotel with its
-# key and token, and starting a server and reading its CPU time and memory
-# from /proc.
+# started here, free ports, the CLI on the bench database (a SQLite file in
+# the work directory, or DATABASE_URL: an empty database of its own), a
+# hotel with its key and token, and starting a server and reading its CPU
+# time and memory from /proc.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
@@ -12,8 +13,9 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
 
+db_url=${DATABASE_URL:-sqlite://$work/bench.db}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-mcp() { "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" "$@"; }
+mcp() { "$target/release/quendoo-mcp" --dev --database-url "$db_url" "$@"; }
 
 # The hotel `bench`, whose Quendoo key is `bench-key`; sets $token.
 bench_hotel() {
@@ -45,7 +47,7 @@ server_pid=""
 start_server() { # upstream base URL, then NAME=value...
   local base=$1; shift
   port=$(free_port)
-  ${pin:-} env "$@" "$target/release/quendoo-mcp" --dev --database-url "sqlite://$work/bench.db" serve \
+  ${pin:-} env "$@" "$target/release/quendoo-mcp" --dev --database-url "$db_url" serve \
     --port "$port" --quendoo-base-url "$base" >>server.log 2>&1 &
   server_pid=$!
   wait_until_up "http://127.0.0.1:$port/health"

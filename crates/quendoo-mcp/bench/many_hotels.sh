@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Does serving many hotels slow a call down (issue 13)? The release server
+# pinned to core 0 serves `ping` and `tools/call get_rooms_details` on /mcp
+# at 16 connections (wrk and the simulator on core 1), first for one hotel,
+# then for HOTELS hotels, each with its own Quendoo key and its own token:
+# every request carries the next hotel's token. Each run is warmed first,
+# so every hotel is in the caches (answers to who is calling, the hotel
+# cache) before it is measured. Prints req/s and the server's CPU per
+# request for both, their ratio, and the server's RSS with one hotel and
+# with all of them (the difference divided by HOTELS: memory per cached
+# hotel, everything included). A measurement, never a test assertion.
+#
+# Usage: crates/quendoo-mcp/bench/many_hotels.sh
+# Environment (optional): HOTELS=10000  DURATION=10s
+#   DATABASE_URL=postgres://... (an empty database of its own; default: a
+#   SQLite file in the work directory)
+# Needs: wrk (Debian's package), python3, curl, taskset.
+source "$(dirname "$0")/lib.sh"
+HOTELS=${HOTELS:-10000}
+DURATION=${DURATION:-10s}
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
+(cd "$root" && cargo build --release --quiet -p quendoo-mcp --example bench_hotels)
+load() { uptime | sed 's/.*load average: /load /'; }
+
+export ENCRYPTION_KEY JWT_SECRET DATABASE_URL=$db_url
+ENCRYPTION_KEY=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+echo "== $HOTELS hotels into $(sed -E 's#//[^@/]*@#//***@#' <<<"$DATABASE_URL") ($(load))"
+started=$(date +%s)
+"$target/release/examples/bench_hotels" "$DATABASE_URL" "$HOTELS" >tokens.all
+head -1 tokens.all >tokens.one
+echo "made in $(($(date +%s) - started)) s"
+
+# The simulator with every hotel's key (its data for 10,000 properties
+# takes about 3 GB and 20 s to make).
+sim_port=$(free_port)
+sim_url="http://127.0.0.1:$sim_port/api/pms/v1"
+keys=()
+for n in $(seq 1 "$HOTELS"); do keys+=("--api-key=bench-key-$n"); done
+taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" --record-limit 0 "${keys[@]}" >sim.log 2>&1 &
+for _ in $(seq 1 600); do curl -fsS -o /dev/null "$sim_url/Property/getRoomsDetails?api_key=bench-key-1" 2>/dev/null && break; sleep 0.2; done
+
+port=$(free_port)
+taskset -c 0 env TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0 "$target/release/quendoo-mcp" serve \
+  --port "$port" --quendoo-base-url "$sim_url" >>server.log 2>&1 &
+server_pid=$!
+wait_until_up "http://127.0.0.1:$port/health"
+
+cat >rotate.lua <<'LUA'
+-- Each request carries the next token of $TOKENS (each connection starts
+-- at another place), so that every hotel is called in turn.
+local tokens = {}
+for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
+local next_token = 0
+function init(args) next_token = math.random(#tokens) end
+function request()
+  next_token = next_token % #tokens + 1
+  return wrk.format("POST", nil, {
+    ["Authorization"] = "Bearer " .. tokens[next_token],
+    ["Content-Type"] = "application/json",
+    ["Accept"] = "application/json, text/event-stream",
+    ["MCP-Protocol-Version"] = "2025-11-25",
+  }, os.getenv("BODY"))
+end
+LUA
+
+# One line: req/s and CPU per request of $BODY with the tokens of $TOKENS.
+run() { # name, duration
+  local before after
+  before=$(cpu_ticks)
+  taskset -c 1 wrk -t1 -c16 -d"$2" -s rotate.lua "http://127.0.0.1:$port/mcp" >wrk.out
+  after=$(cpu_ticks)
+  python3 - "$1" "$before" "$after" "$(getconf CLK_TCK)" "$(load)" <<'PY'
+import re, sys
+name, before, after, hz, load = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+out = open("wrk.out").read()
+requests = int(re.search(r"(\d+) requests in", out).group(1))
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+cpu = (after - before) / hz / max(requests, 1) * 1e6
+open("rps." + name.replace(" ", "_"), "w").write(str(rps))
+print(f"{name:<40} {rps:>8.0f} req/s  CPU {cpu:>4.0f} µs/req  ({load})" + (f", {bad.group(1)} not 2xx" if bad else ""))
+PY
+}
+
+# Warms the caches with every token of $TOKENS, then measures.
+measure() { # name
+  local warm
+  warm=$(python3 -c "print(max(2, $(wc -l <"$TOKENS") // 1000 + 2))")
+  taskset -c 1 wrk -t1 -c16 -d"${warm}s" -s rotate.lua "http://127.0.0.1:$port/mcp" >/dev/null
+  run "$1" "$DURATION"
+}
+
+export TOKENS BODY
+for request in ping get_rooms_details; do
+  if [ "$request" = ping ]; then
+    BODY='{"jsonrpc":"2.0","id":1,"method":"ping","params":{}}'
+  else
+    BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_rooms_details","arguments":{}}}'
+  fi
+  TOKENS=tokens.one measure "$request, 1 hotel"
+  [ "$request" = ping ] && one_rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+  TOKENS=tokens.all measure "$request, $HOTELS hotels"
+  python3 -c "print(f'  {$HOTELS} hotels ÷ 1 hotel: {float(open(\"rps.${request},_${HOTELS}_hotels\").read()) / float(open(\"rps.${request},_1_hotel\").read()):.3f}')"
+done
+all_rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
+echo "server RSS: 1 hotel $((one_rss / 1024)) MiB, $HOTELS hotels $((all_rss / 1024)) MiB:" \
+  "$(python3 -c "print(round(($all_rss - $one_rss) * 1024 / $HOTELS))") bytes per hotel"
+grep " ERROR \| WARN " server.log | cut -d" " -f2- | cut -c1-240 | sort | uniq -c | sort -rn | head -5 || true
