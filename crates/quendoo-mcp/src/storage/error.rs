@@ -1,7 +1,7 @@
 use crate::domain::TenantId;
 use sqlx::error::ErrorKind;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
     #[error("{what} '{id}' not found")]
     NotFound { what: &'static str, id: String },

@@ -26,12 +26,25 @@ const CAPACITY: u64 = 100_000;
 const IDLE: Duration = Duration::from_secs(3600);
 
 /// The database's change counter as the requests of this replica see it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Epoch {
     /// Epoch reads begun so far; the number of a read is its place here.
     begun: AtomicU64,
-    /// The last finished read: its number and the epoch it returned.
-    last: Mutex<(u64, i64)>,
+    /// The last finished read: its number and what it found. A failure is
+    /// shared like an epoch: those waiting behind a database that does not
+    /// answer fail with the read made for them, instead of each waiting
+    /// out a read of its own, one after another.
+    last: Mutex<(u64, Result<i64, StorageError>)>,
+}
+
+impl Default for Epoch {
+    fn default() -> Self {
+        Epoch {
+            begun: AtomicU64::new(0),
+            // Read number 0 never began after anyone arrived: never used.
+            last: Mutex::new((0, Ok(0))),
+        }
+    }
 }
 
 impl Epoch {
@@ -46,12 +59,12 @@ impl Epoch {
         let arrived = self.begun.load(Ordering::SeqCst);
         let mut last = self.last.lock().await;
         if last.0 > arrived {
-            return Ok(last.1);
+            return last.1.clone();
         }
         let number = self.begun.fetch_add(1, Ordering::SeqCst) + 1;
-        let epoch = read.await?;
-        *last = (number, epoch);
-        Ok(epoch)
+        let outcome = read.await;
+        *last = (number, outcome.clone());
+        outcome
     }
 }
 
@@ -128,33 +141,38 @@ mod tests {
     }
 
     impl Gate {
-        async fn read(&self, epoch: i64) -> Result<i64, StorageError> {
+        fn new() -> Arc<Gate> {
+            Arc::new(Gate {
+                reads: AtomicUsize::new(0),
+                permits: Semaphore::new(0),
+                started: Notify::new(),
+            })
+        }
+
+        async fn read(&self, outcome: Result<i64, StorageError>) -> Result<i64, StorageError> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.started.notify_one();
             self.permits.acquire().await.unwrap().forget();
-            Ok(epoch)
+            outcome
         }
     }
 
-    #[tokio::test]
-    async fn requests_during_a_read_share_the_next_one_never_the_one_under_way() {
-        let epoch = Arc::new(Epoch::default());
-        let gate = Arc::new(Gate {
-            reads: AtomicUsize::new(0),
-            permits: Semaphore::new(0),
-            started: Notify::new(),
-        });
+    /// A first read under way, then five requests arriving during it, each
+    /// offering `outcome` as its own read: what the five get.
+    async fn five_during_a_read(
+        epoch: &Arc<Epoch>,
+        gate: &Arc<Gate>,
+        outcome: Result<i64, StorageError>,
+    ) -> Vec<Result<i64, StorageError>> {
         let first = tokio::spawn({
             let (epoch, gate) = (epoch.clone(), gate.clone());
-            async move { epoch.current(gate.read(1)).await }
+            async move { epoch.current(gate.read(Ok(1))).await }
         });
         gate.started.notified().await;
-        // Five requests arrive while the first read is under way, and the
-        // database's epoch moves on: they must not take the first answer.
         let later: Vec<_> = (0..5)
             .map(|_| {
-                let (epoch, gate) = (epoch.clone(), gate.clone());
-                tokio::spawn(async move { epoch.current(gate.read(2)).await })
+                let (epoch, gate, outcome) = (epoch.clone(), gate.clone(), outcome.clone());
+                tokio::spawn(async move { epoch.current(gate.read(outcome)).await })
             })
             .collect();
         tokio::task::yield_now().await;
@@ -162,23 +180,41 @@ mod tests {
         assert_eq!(first.await.unwrap().unwrap(), 1);
         gate.started.notified().await;
         gate.permits.add_permits(1);
+        let mut answers = Vec::new();
         for request in later {
-            assert_eq!(request.await.unwrap().unwrap(), 2);
+            answers.push(request.await.unwrap());
         }
+        answers
+    }
+
+    #[tokio::test]
+    async fn requests_during_a_read_share_the_next_one_never_the_one_under_way() {
+        let (epoch, gate) = (Arc::new(Epoch::default()), Gate::new());
+        // The database's epoch moves on during the first read: the five
+        // must not take the first answer.
+        let answers = five_during_a_read(&epoch, &gate, Ok(2)).await;
+        assert!(
+            answers.iter().all(|answer| matches!(answer, Ok(2))),
+            "{answers:?}"
+        );
         assert_eq!(gate.reads.load(Ordering::SeqCst), 2);
         // A request after that reads again.
         gate.permits.add_permits(1);
-        assert_eq!(epoch.current(gate.read(3)).await.unwrap(), 3);
+        assert_eq!(epoch.current(gate.read(Ok(3))).await.unwrap(), 3);
         assert_eq!(gate.reads.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]
-    async fn a_failed_read_is_not_shared() {
-        let epoch = Epoch::default();
-        let failed = epoch
-            .current(async { Err(StorageError::Conflict("down".into())) })
-            .await;
-        assert!(failed.is_err());
+    async fn a_failed_read_fails_those_it_began_after_and_no_one_later() {
+        let (epoch, gate) = (Arc::new(Epoch::default()), Gate::new());
+        let down = StorageError::Conflict("the database does not answer".into());
+        let answers = five_during_a_read(&epoch, &gate, Err(down)).await;
+        assert!(answers.iter().all(Result::is_err), "{answers:?}");
+        assert_eq!(
+            gate.reads.load(Ordering::SeqCst),
+            2,
+            "one failed read for all five"
+        );
         assert_eq!(epoch.current(async { Ok(7) }).await.unwrap(), 7);
     }
 
