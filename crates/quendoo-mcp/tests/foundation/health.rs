@@ -69,6 +69,27 @@ async fn health_reports_the_database(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(live.status(), 200);
+
+    // Callers cannot be checked: concurrent requests are each told so
+    // (503), whether they made the failed read of the epoch or shared it.
+    let keys = JwtKeys::new(&"x".repeat(32).into(), None, None);
+    let token = keys
+        .issue(&tenant.id, None, std::time::Duration::from_secs(600))
+        .unwrap();
+    let http = reqwest::Client::new();
+    let pings = (0..10).map(|id| {
+        http.post(format!("{}/mcp", app.base))
+            .bearer_auth(&token)
+            .header("Accept", "application/json, text/event-stream")
+            .json(&serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "ping"}))
+            .send()
+    });
+    for response in futures::future::join_all(pings).await {
+        let response = response.unwrap();
+        assert_eq!(response.status(), 503);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("cannot be checked right now"), "{body}");
+    }
 }
 
 #[tokio::test]
