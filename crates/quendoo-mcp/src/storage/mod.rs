@@ -217,15 +217,20 @@ impl Store {
             pool,
             backend,
             queries: Arc::default(),
-            lookups: Arc::default(),
+            lookups: Arc::new(stamps::Lookups::new(url)),
         })
     }
 
     /// The pool, for one statement or one transaction, which is counted: the
     /// count is how tests see that a tool call makes one round trip.
     fn db(&self) -> &AnyPool {
-        self.queries.fetch_add(1, Ordering::Relaxed);
+        self.count_query();
         &self.pool
+    }
+
+    /// Counts one round trip made without the pool.
+    fn count_query(&self) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Statements (a transaction counts once) run through this handle and
@@ -277,6 +282,7 @@ impl Store {
     /// Closes the pool; every later operation fails with a database error.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.lookups.close().await;
     }
 }
 
