@@ -199,12 +199,13 @@ impl Store {
     ) -> Result<Option<(TenantId, TenantStamp)>, StorageError> {
         let epoch = self.epoch().await?;
         let cutoff = cutoff_ms(idle_ttl);
+        let in_use = |(_, _, used): &(TenantId, TenantStamp, i64)| *used >= cutoff;
         let read = self.read_connection_tenant(id);
         let found = (self.lookups.connections)
-            .get(epoch, *id, |(_, _, used)| *used >= cutoff, read)
+            .get(epoch, *id, in_use, read)
             .await?;
         Ok(found
-            .filter(|(_, _, used)| *used >= cutoff)
+            .filter(in_use)
             .map(|(tenant, stamp, _)| (tenant, stamp)))
     }
 
