@@ -24,19 +24,23 @@ bench_hotel() {
   token=$(mcp token --tenant bench --ttl 1h)
 }
 
-# The PMS simulator on core 1 (beside the load generator); sets $sim_url
-# and $sim_pid.
-start_sim() {
-  local sim_port
+# The PMS simulator on core 1 (beside the load generator), with the
+# property of each key given (default: `bench-key`); sets $sim_url and
+# $sim_pid. Many properties take a while to make: it is waited for up to
+# a minute.
+start_sim() { # [key...]
+  local sim_port keys=("$@")
+  [ $# -gt 0 ] || keys=(bench-key)
   sim_port=$(free_port)
-  taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" --api-key bench-key >sim.log 2>&1 &
+  taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" \
+    "${keys[@]/#/--api-key=}" >sim.log 2>&1 &
   sim_pid=$!
   sim_url="http://127.0.0.1:$sim_port/api/pms/v1"
-  wait_until_up "http://127.0.0.1:$sim_port/api/pms/v1/Property/getRoomsDetails?api_key=bench-key"
+  wait_until_up "$sim_url/Property/getRoomsDetails?api_key=${keys[0]}" 600
 }
 
-wait_until_up() { # URL
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return; sleep 0.1; done
+wait_until_up() { # URL [tries, 0.1 s apart; default 100]
+  for _ in $(seq 1 "${2:-100}"); do curl -fsS -o /dev/null "$1" 2>/dev/null && return; sleep 0.1; done
   echo "nothing answers at $1"; cat ./*.log; exit 1
 }
 

@@ -32,19 +32,11 @@ head -1 tokens.all >tokens.one
 echo "made in $(($(date +%s) - started)) s"
 
 # The simulator with every hotel's key (its data for 10,000 properties
-# takes about 3 GB and 20 s to make).
-sim_port=$(free_port)
-sim_url="http://127.0.0.1:$sim_port/api/pms/v1"
-keys=()
-for n in $(seq 1 "$HOTELS"); do keys+=("--api-key=bench-key-$n"); done
-taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" --record-limit 0 "${keys[@]}" >sim.log 2>&1 &
-for _ in $(seq 1 600); do curl -fsS -o /dev/null "$sim_url/Property/getRoomsDetails?api_key=bench-key-1" 2>/dev/null && break; sleep 0.2; done
-
-port=$(free_port)
-taskset -c 0 env TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0 "$target/release/quendoo-mcp" serve \
-  --port "$port" --quendoo-base-url "$sim_url" >>server.log 2>&1 &
-server_pid=$!
-wait_until_up "http://127.0.0.1:$port/health"
+# takes about 3 GB and 20 s to make), and the server with the secrets the
+# tokens were signed with (exported above; `--dev` keeps given secrets).
+mapfile -t keys < <(seq 1 "$HOTELS" | sed 's/^/bench-key-/')
+start_sim "${keys[@]}"
+pin="taskset -c 0" start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
 
 cat >rotate.lua <<'LUA'
 -- Each request carries the next token of $TOKENS (each connection starts
