@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Connection as _};
 
 use super::error::db_error;
 use super::row::{get, parse, parse_opt, timestamp};
@@ -123,46 +125,61 @@ fn insert_audit(rows: usize) -> String {
     )
 }
 
+/// The operation named in the audit writer's errors.
+const RECORDING: &str = "recording audit entries";
+
+/// The insert of `rows`, recorded at `now`.
+fn insert_rows(rows: &[AuditEntry], now: i64) -> Query<'_, Any, AnyArguments> {
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(insert_audit(rows.len())));
+    for entry in rows {
+        insert = insert
+            .bind(entry.tenant_id.as_str())
+            .bind(entry.user_id.as_ref().map(UserId::as_str))
+            .bind(entry.tool.as_str())
+            .bind(entry.outcome.as_str())
+            .bind(now)
+            .bind(entry.duration_ms)
+            .bind(entry.args_digest.as_str())
+            .bind(entry.transport)
+            .bind(entry.client.as_deref())
+            .bind(entry.upstream_status.map(i64::from));
+    }
+    insert
+}
+
 impl Store {
-    /// Records entries in one transaction: one commit (and one wait for
-    /// SQLite's single writer) for a whole group of tool calls. The REST
-    /// connections they were made on are marked used in the same commit
-    /// (one update per connection), which spares each call a write of its
-    /// own before it may run.
+    /// Records entries, all or none, on the writer's own connection. The
+    /// REST connections they were made on are marked used in the same
+    /// commit (one update per connection), which spares each call a write
+    /// of its own before it may run. A group of no more than
+    /// `ROWS_PER_INSERT` entries made on no REST connection is one
+    /// statement, which commits by itself: one hand-off to SQLite's worker
+    /// thread, or one round trip to PostgreSQL, where a transaction takes
+    /// three.
     pub async fn record_audit(&self, entries: &[AuditEntry]) -> Result<(), StorageError> {
-        let mut transaction = self
-            .db()
-            .begin()
-            .await
-            .map_err(db_error("recording audit entries"))?;
         let now = now_ms();
-        // One statement for the whole group: each statement is a hand-off
-        // to SQLite's worker thread, or a round trip to PostgreSQL.
-        for rows in entries.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::query(sqlx::AssertSqlSafe(insert_audit(rows.len())));
-            for entry in rows {
-                insert = insert
-                    .bind(entry.tenant_id.as_str())
-                    .bind(entry.user_id.as_ref().map(UserId::as_str))
-                    .bind(entry.tool.as_str())
-                    .bind(entry.outcome.as_str())
-                    .bind(now)
-                    .bind(entry.duration_ms)
-                    .bind(entry.args_digest.as_str())
-                    .bind(entry.transport)
-                    .bind(entry.client.as_deref())
-                    .bind(entry.upstream_status.map(i64::from));
-            }
-            insert
-                .execute(&mut *transaction)
-                .await
-                .map_err(db_error("recording audit entries"))?;
-        }
         // In the ids' order, so that two replicas' writers taking the same
         // rows never wait for each other crosswise (a deadlock).
         let mut uses: BTreeMap<ConnectionId, i64> = BTreeMap::new();
         for connection in entries.iter().filter_map(|entry| entry.connection) {
             *uses.entry(connection).or_default() += 1;
+        }
+        self.count_query();
+        let mut connection = self.audit_writer.take(&self.pool, RECORDING).await?;
+        if uses.is_empty() && entries.len() <= ROWS_PER_INSERT {
+            insert_rows(entries, now)
+                .execute(&mut *connection)
+                .await
+                .map_err(db_error(RECORDING))?;
+            connection.keep();
+            return Ok(());
+        }
+        let mut transaction = connection.begin().await.map_err(db_error(RECORDING))?;
+        for rows in entries.chunks(ROWS_PER_INSERT) {
+            insert_rows(rows, now)
+                .execute(&mut *transaction)
+                .await
+                .map_err(db_error(RECORDING))?;
         }
         for (connection, calls) in uses {
             sqlx::query(
@@ -176,10 +193,9 @@ impl Store {
             .await
             .map_err(db_error("recording uses of connections"))?;
         }
-        transaction
-            .commit()
-            .await
-            .map_err(db_error("recording audit entries"))
+        transaction.commit().await.map_err(db_error(RECORDING))?;
+        connection.keep();
+        Ok(())
     }
 
     /// Deletes audit entries older than `retention`; returns how many.

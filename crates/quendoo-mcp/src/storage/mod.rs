@@ -7,6 +7,7 @@ mod audit;
 mod connections;
 mod error;
 mod oauth;
+mod own_connection;
 mod people_calls;
 mod policies;
 mod recent;
@@ -40,6 +41,7 @@ pub use users::SignIn;
 pub use users::User;
 
 use error::db_error;
+use own_connection::OwnConnection;
 
 const MAX_CONNECTIONS: u32 = 10;
 /// A database that does not answer within this time is reported as down
@@ -170,6 +172,8 @@ pub struct Store {
     queries: Arc<AtomicU64>,
     /// Answers to the lookup each request makes, shared by the clones.
     lookups: Arc<stamps::Lookups>,
+    /// The connection the audit trail's one writer commits its groups on.
+    audit_writer: Arc<OwnConnection>,
 }
 
 impl Store {
@@ -196,20 +200,7 @@ impl Store {
             // SQLite worker thread, or to PostgreSQL over the network); a
             // connection found broken in use is dropped by the pool instead.
             .test_before_acquire(false)
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // In WAL mode NORMAL stays consistent and only risks the
-                        // last commits on power loss; FULL (the default) fsyncs
-                        // every commit under the single writer lock, which made
-                        // the per-call audit insert the server's bottleneck.
-                        sqlx::query("PRAGMA synchronous = NORMAL")
-                            .execute(&mut *connection)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(move |connection, _| Box::pin(prepare_connection(backend, connection)))
             .connect(url)
             .await
             .map_err(db_error("connecting to the database"))?;
@@ -217,7 +208,8 @@ impl Store {
             pool,
             backend,
             queries: Arc::default(),
-            lookups: Arc::new(stamps::Lookups::new(url)),
+            lookups: Arc::new(stamps::Lookups::new(url, backend)),
+            audit_writer: Arc::new(OwnConnection::new(url, backend)),
         })
     }
 
@@ -283,7 +275,22 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.lookups.close().await;
+        self.audit_writer.close().await;
     }
+}
+
+/// What every connection is set to before its first use, pooled or not.
+async fn prepare_connection(backend: Backend, connection: &mut AnyConnection) -> sqlx::Result<()> {
+    if backend == Backend::Sqlite {
+        // In WAL mode NORMAL stays consistent and only risks the last
+        // commits on power loss; FULL (the default) fsyncs every commit
+        // under the single writer lock, which made the per-call audit
+        // insert the server's bottleneck.
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
 }
 
 /// SQLite's WAL mode is a property of the file, so setting it once here holds

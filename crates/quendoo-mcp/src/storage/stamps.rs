@@ -8,28 +8,22 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Connection as _};
-use tokio::sync::Mutex;
 
 use super::error::db_error;
+use super::own_connection::OwnConnection;
 use super::recent::{Answers, Epoch};
 use super::row::{get, parse, timestamp};
 use super::time::cutoff_ms;
-use super::{ACQUIRE_TIMEOUT, Grant, StorageError, Store};
+use super::{ACQUIRE_TIMEOUT, Backend, Grant, StorageError, Store};
 use crate::domain::{ConnectionId, KeyName, TenantId};
 
 /// The answers this replica keeps, one kind per lookup.
 pub(super) struct Lookups {
     epoch: Epoch,
-    /// The connection epoch reads go through, apart from the pool: sqlx
-    /// pings every connection it takes back (a second hand-off to SQLite's
-    /// worker, a second round trip to PostgreSQL). Reads are one at a time
-    /// (`Epoch`), so one connection serves them; made again after a failure.
-    reader: Mutex<Option<AnyConnection>>,
-    /// Where `reader` connects (the `DATABASE_URL`, password included).
-    url: SecretString,
+    /// Epoch reads are one at a time (`Epoch`): one connection of their
+    /// own serves them, without the pool's ping after each.
+    reader: OwnConnection,
     tenants: Answers<TenantId, TenantStamp>,
     grants: Answers<String, (Grant, TenantStamp)>,
     /// With the connection's last use as read (ms), to see it go idle.
@@ -38,11 +32,10 @@ pub(super) struct Lookups {
 }
 
 impl Lookups {
-    pub(super) fn new(url: &str) -> Self {
+    pub(super) fn new(url: &str, backend: Backend) -> Self {
         Lookups {
             epoch: Epoch::default(),
-            reader: Mutex::default(),
-            url: url.into(),
+            reader: OwnConnection::new(url, backend),
             tenants: Answers::default(),
             grants: Answers::default(),
             connections: Answers::default(),
@@ -52,9 +45,7 @@ impl Lookups {
 
     /// Closes the epoch reads' connection (the store is closing).
     pub(super) async fn close(&self) {
-        if let Some(connection) = self.reader.lock().await.take() {
-            let _ = connection.close().await;
-        }
+        self.reader.close().await;
     }
 }
 
@@ -91,46 +82,27 @@ impl Store {
     /// The database's epoch, as of a read begun after this call.
     async fn epoch(&self) -> Result<i64, StorageError> {
         let read = async {
-            let mut reader = self.lookups.reader.lock().await;
-            // Out of its place while in use: a read cut short (its request
-            // gone, or too slow) drops the connection, whose state is then
-            // unknown, and the next read connects afresh.
-            let connection = reader.take();
-            let read = self.read_epoch(connection);
-            match tokio::time::timeout(ACQUIRE_TIMEOUT, read).await {
-                Ok(Ok((epoch, connection))) => {
-                    *reader = Some(connection);
-                    Ok(epoch)
-                }
-                Ok(Err(error)) => Err(error),
-                Err(_) => Err(StorageError::Database {
-                    operation: READING_EPOCH,
-                    message: "the database did not answer in time".into(),
-                }),
-            }
+            let mut connection = self.lookups.reader.take(&self.pool, READING_EPOCH).await?;
+            let row = sqlx::query("SELECT epoch FROM cache_epoch WHERE id = 1")
+                .fetch_one(&mut *connection)
+                .await
+                .map_err(db_error(READING_EPOCH))?;
+            connection.keep();
+            get(&row, "epoch")
+        };
+        // A read cut short here drops its connection (`OwnConnection::take`).
+        let read = async {
+            self.count_query();
+            tokio::time::timeout(ACQUIRE_TIMEOUT, read)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(StorageError::Database {
+                        operation: READING_EPOCH,
+                        message: "the database did not answer in time".into(),
+                    })
+                })
         };
         self.lookups.epoch.current(read).await
-    }
-
-    async fn read_epoch(
-        &self,
-        connection: Option<AnyConnection>,
-    ) -> Result<(i64, AnyConnection), StorageError> {
-        let mut connection = match connection {
-            Some(connection) => connection,
-            None if self.pool.is_closed() => {
-                return Err(db_error(READING_EPOCH)(sqlx::Error::PoolClosed));
-            }
-            None => AnyConnection::connect(self.lookups.url.expose_secret())
-                .await
-                .map_err(db_error(READING_EPOCH))?,
-        };
-        self.count_query();
-        let row = sqlx::query("SELECT epoch FROM cache_epoch WHERE id = 1")
-            .fetch_one(&mut connection)
-            .await
-            .map_err(db_error(READING_EPOCH))?;
-        Ok((get(&row, "epoch")?, connection))
     }
 
     /// The tenant's stamp; `None` if it does not exist.

@@ -19,6 +19,7 @@ on_both_backends!(
     deleting_a_tenant_cascades,
     hotel_policies_round_trip_and_go_with_their_tenant,
     audit_log,
+    audit_groups_commit_whole,
     closed_store_reports_database_errors,
 );
 
@@ -685,11 +686,55 @@ async fn audit_log(store: Store) {
     assert_eq!(everyone.entries.len(), 3);
 }
 
+/// Groups of every shape the writer takes: one statement alone, several
+/// statements in one transaction (more rows than one `INSERT` holds), and
+/// calls made on REST connections, whose uses commit with them.
+async fn audit_groups_commit_whole(store: Store) {
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    let c = store.create_connection(&t.id).await.unwrap();
+    let on_mcp = AuditEntry {
+        transport: Some("mcp"),
+        connection: None,
+        ..call_on(&c)
+    };
+    let stored = || async {
+        let all = AuditQuery {
+            tenant: Some(t.id.clone()),
+            limit: 1_000,
+            ..AuditQuery::default()
+        };
+        store.audit(&all).await.unwrap().entries.len()
+    };
+    store.record_audit(&[on_mcp.clone()]).await.unwrap();
+    assert_eq!(stored().await, 1);
+    store
+        .record_audit(&vec![on_mcp.clone(); 300])
+        .await
+        .unwrap();
+    assert_eq!(stored().await, 301);
+    let mut mixed = vec![on_mcp; 299];
+    mixed.push(call_on(&c));
+    store.record_audit(&mixed).await.unwrap();
+    assert_eq!(stored().await, 601);
+    let used = store.get_connection(&c.id, HOUR).await.unwrap().unwrap();
+    assert_eq!(used.tool_calls, 1);
+}
+
 async fn closed_store_reports_database_errors(store: Store) {
+    // The connections kept apart from the pool (the audit writer's, the
+    // epoch reads') are in use before the store closes...
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    let c = store.create_connection(&t.id).await.unwrap();
+    store.record_audit(&[call_on(&c)]).await.unwrap();
+    assert!(store.tenant_stamp(&t.id).await.unwrap().is_some());
     store.close().await;
     let err = store.ping().await.unwrap_err();
     assert!(matches!(err, StorageError::Database { .. }), "{err}");
     assert!(store.count_active_connections(HOUR).await.is_err());
+    // ...and closed with it, never made again.
+    let err = store.record_audit(&[call_on(&c)]).await.unwrap_err();
+    assert!(matches!(err, StorageError::Database { .. }), "{err}");
+    assert!(store.tenant_stamp(&t.id).await.is_err());
 }
 
 /// The SQLite file holds the hotels' encrypted keys: only its owner may
