@@ -705,7 +705,10 @@ async fn audit_groups_commit_whole(store: Store) {
         };
         store.audit(&all).await.unwrap().entries.len()
     };
-    store.record_audit(&[on_mcp.clone()]).await.unwrap();
+    store
+        .record_audit(std::slice::from_ref(&on_mcp))
+        .await
+        .unwrap();
     assert_eq!(stored().await, 1);
     store
         .record_audit(&vec![on_mcp.clone(); 300])
