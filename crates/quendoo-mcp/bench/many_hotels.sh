@@ -70,8 +70,13 @@ requests = int(re.search(r"(\d+) requests in", out).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 cpu = (after - before) / hz / max(requests, 1) * 1e6
+# The simulator gives each property 9 to 11 rooms: the size of an answer
+# says whether two lines did the same work.
+size, unit = re.search(r"requests in [^,]+, ([\d.]+)([KMG]?B) read", out).groups()
+answer = float(size) * {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[unit] / max(requests, 1)
 open("rps." + name.replace(" ", "_"), "w").write(str(rps))
-print(f"{name:<40} {rps:>8.0f} req/s  CPU {cpu:>4.0f} µs/req  ({load})" + (f", {bad.group(1)} not 2xx" if bad else ""))
+print(f"{name:<40} {rps:>8.0f} req/s  CPU {cpu:>4.0f} µs/req  {answer:>6.0f} B/answer  ({load})"
+      + (f", {bad.group(1)} not 2xx" if bad else ""))
 PY
 }
 
