@@ -12,8 +12,6 @@
 #
 # Usage: crates/quendoo-mcp/bench/many_hotels.sh
 # Environment (optional): HOTELS=10000  DURATION=10s
-#   ONE_PROPERTY=1 (every hotel has the same Quendoo key, so the simulator
-#   holds one property: what is left of a slowdown is ours)
 #   DATABASE_URL=postgres://... (an empty database of its own; default: a
 #   SQLite file in the work directory)
 # Needs: wrk (Debian's package), python3, curl, taskset.
@@ -29,16 +27,14 @@ ENCRYPTION_KEY=$(python3 -c 'import base64, os; print(base64.b64encode(os.urando
 JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
 echo "== $HOTELS hotels into $(sed -E 's#//[^@/]*@#//***@#' <<<"$DATABASE_URL") ($(load))"
 started=$(date +%s)
-one_property=()
-[ "${ONE_PROPERTY:-0}" = 1 ] && one_property=(one-property)
-"$target/release/examples/bench_hotels" "$DATABASE_URL" "$HOTELS" "${one_property[@]}" >tokens.all
+"$target/release/examples/bench_hotels" "$DATABASE_URL" "$HOTELS" >tokens.all
 head -1 tokens.all >tokens.one
 echo "made in $(($(date +%s) - started)) s"
 
 # The simulator with every hotel's key (its data for 10,000 properties
 # takes about 3 GB and 20 s to make), and the server with the secrets the
 # tokens were signed with (exported above; `--dev` keeps given secrets).
-mapfile -t keys < <(seq 1 "$([ "${ONE_PROPERTY:-0}" = 1 ] && echo 1 || echo "$HOTELS")" | sed 's/^/bench-key-/')
+mapfile -t keys < <(seq 1 "$HOTELS" | sed 's/^/bench-key-/')
 start_sim "${keys[@]}"
 pin="taskset -c 0" start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
 

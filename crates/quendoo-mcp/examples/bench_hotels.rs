@@ -1,10 +1,8 @@
 //! Fills a database with N hotels for `bench/many_hotels.sh`: tenant
 //! `bench-<n>` with the Quendoo key `bench-key-<n>` (the simulator is
 //! started with the same keys), and prints one dashboard token per hotel,
-//! one per line; with `one-property` after N, every hotel has the key
-//! `bench-key-1` (the simulator then holds one property, not N). A tool for
-//! benchmarks, not for operators: `cargo run --release -p quendoo-mcp
-//! --example bench_hotels -- DATABASE_URL N [one-property]`, with
+//! one per line. A tool for benchmarks, not for operators: `cargo run
+//! --release -p quendoo-mcp --example bench_hotels -- DATABASE_URL N`, with
 //! `ENCRYPTION_KEY` and `JWT_SECRET` set as the server will have them.
 
 use std::{io::Write, sync::Arc, time::Duration};
@@ -22,16 +20,9 @@ use secrecy::SecretString;
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (Some(url), Some(hotels)) = (args.next(), args.next()) else {
-        anyhow::bail!(
-            "usage: bench_hotels DATABASE_URL N [one-property] (with ENCRYPTION_KEY, JWT_SECRET)"
-        );
+        anyhow::bail!("usage: bench_hotels DATABASE_URL N (with ENCRYPTION_KEY, JWT_SECRET)");
     };
     let hotels: u32 = hotels.parse()?;
-    let one_property = match args.next().as_deref() {
-        None => false,
-        Some("one-property") => true,
-        Some(other) => anyhow::bail!("unknown argument {other:?}: only one-property"),
-    };
     let key = EncryptionKey::from_base64(&std::env::var("ENCRYPTION_KEY")?)?;
     let jwt = JwtKeys::new(
         &SecretString::from(std::env::var("JWT_SECRET")?),
@@ -47,8 +38,7 @@ async fn main() -> anyhow::Result<()> {
         store
             .create_tenant(Some(id.clone()), &format!("Bench Hotel {n}"))
             .await?;
-        let property = if one_property { 1 } else { n };
-        let value = SecretString::from(format!("bench-key-{property}"));
+        let value = SecretString::from(format!("bench-key-{n}"));
         secrets.set(&id, KeyName::QuendooApiKey, &value).await?;
         let token = jwt.issue(&id, None, Duration::from_secs(3600))?;
         writeln!(out, "{token}")?;
