@@ -25,15 +25,16 @@ bench_hotel() {
 }
 
 # The PMS simulator on core 1 (beside the load generator), with the
-# property of each key given (default: `bench-key`); sets $sim_url and
-# $sim_pid. Many properties take a while to make: it is waited for up to
-# a minute.
+# property of each key given (default: `bench-key`), and the keys of
+# $sim_aliases (an array, if set) answered as the first key's property;
+# sets $sim_url and $sim_pid. Many properties take a while to make: it is
+# waited for up to a minute.
 start_sim() { # [key...]
-  local sim_port keys=("$@")
+  local sim_port keys=("$@") aliases=("${sim_aliases[@]+"${sim_aliases[@]}"}")
   [ $# -gt 0 ] || keys=(bench-key)
   sim_port=$(free_port)
   taskset -c 1 "$target/release/quendoo-sim" --port "$sim_port" \
-    "${keys[@]/#/--api-key=}" >sim.log 2>&1 &
+    "${keys[@]/#/--api-key=}" "${aliases[@]/#/--alias-key=}" >sim.log 2>&1 &
   sim_pid=$!
   sim_url="http://127.0.0.1:$sim_port/api/pms/v1"
   wait_until_up "$sim_url/Property/getRoomsDetails?api_key=${keys[0]}" 600

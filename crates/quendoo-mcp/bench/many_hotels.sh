@@ -12,6 +12,9 @@
 #
 # Usage: crates/quendoo-mcp/bench/many_hotels.sh
 # Environment (optional): HOTELS=10000  DURATION=10s
+#   ONE_PROPERTY=1 (the simulator answers every hotel's key from one
+#   property's data, so its memory stays small: what is left of a slowdown
+#   is ours)
 #   DATABASE_URL=postgres://... (an empty database of its own; default: a
 #   SQLite file in the work directory)
 # Needs: wrk (Debian's package), python3, curl, taskset.
@@ -32,9 +35,14 @@ head -1 tokens.all >tokens.one
 echo "made in $(($(date +%s) - started)) s"
 
 # The simulator with every hotel's key (its data for 10,000 properties
-# takes about 3 GB and 20 s to make), and the server with the secrets the
-# tokens were signed with (exported above; `--dev` keeps given secrets).
+# takes about 3 GB and 20 s to make; with ONE_PROPERTY=1 the others are
+# aliases of the first), and the server with the secrets the tokens were
+# signed with (exported above; `--dev` keeps given secrets).
 mapfile -t keys < <(seq 1 "$HOTELS" | sed 's/^/bench-key-/')
+if [ "${ONE_PROPERTY:-0}" = 1 ]; then
+  sim_aliases=("${keys[@]:1}")
+  keys=("${keys[0]}")
+fi
 start_sim "${keys[@]}"
 pin="taskset -c 0" start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
 

@@ -20,6 +20,10 @@ struct Cli {
     /// random credentials is created.
     #[arg(long = "api-key")]
     api_keys: Vec<String>,
+    /// Another API key for the first `--api-key`'s property (repeatable):
+    /// many keys, one property's data (benchmarks of many hotels).
+    #[arg(long = "alias-key", requires = "api_keys")]
+    alias_keys: Vec<String>,
     /// Seed of the generated data.
     #[arg(long, env = "QUENDOO_SIM_SEED", default_value_t = 42)]
     seed: u64,
@@ -51,6 +55,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let sim = RunningSim::start(config, SocketAddr::new(cli.host, cli.port)).await?;
     sim.set_record_limit(cli.record_limit);
+    for alias in &cli.alias_keys {
+        anyhow::ensure!(
+            sim.alias_key(alias, &specs[0].api_key),
+            "--alias-key {alias} is already a key"
+        );
+    }
     let specs = if specs.is_empty() {
         vec![sim.demo_property()]
     } else {

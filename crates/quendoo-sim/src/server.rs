@@ -74,6 +74,13 @@ impl RunningSim {
         self.state.add_property(spec);
     }
 
+    /// Makes `alias` answer as the property of `key` (the same data and
+    /// state): many keys for one property's memory, as benchmarks of many
+    /// hotels want. False if there is no such property or `alias` is taken.
+    pub fn alias_key(&self, alias: &str, key: &str) -> bool {
+        self.state.alias_key(alias, key)
+    }
+
     /// Creates a property with random credentials and returns them.
     pub fn demo_property(&self) -> PropertySpec {
         self.state.demo_property()

@@ -101,6 +101,20 @@ impl SimState {
         }
     }
 
+    /// Makes `alias` a second API key of the property of `key`; false if
+    /// there is no such property or `alias` is already a key.
+    pub fn alias_key(&self, alias: &str, key: &str) -> bool {
+        let mut registry = write(&self.registry);
+        let Some(property) = registry.by_key.get(key).cloned() else {
+            return false;
+        };
+        if registry.by_key.contains_key(alias) {
+            return false;
+        }
+        registry.by_key.insert(alias.to_owned(), property);
+        true
+    }
+
     /// A new property with random credentials.
     pub fn demo_property(&self) -> PropertySpec {
         let spec = PropertySpec {

@@ -485,6 +485,28 @@ async fn two_keys_are_two_distinct_properties() {
 }
 
 #[tokio::test]
+async fn an_alias_key_answers_as_its_property() {
+    let h = Harness::start().await;
+    h.sim.add_property(spec("other-key"));
+    assert!(h.sim.alias_key("alias-key", KEY));
+    let (status, by_alias) = h
+        .get("/Property/getRoomsDetails", &[("api_key", "alias-key")])
+        .await;
+    assert_eq!(status, 200);
+    let (_, by_key) = h
+        .get("/Property/getRoomsDetails", &[("api_key", KEY)])
+        .await;
+    assert_eq!(by_alias, by_key);
+    // Neither a key in use nor a key without a property can be aliased.
+    assert!(!h.sim.alias_key("other-key", KEY));
+    assert!(!h.sim.alias_key("new-key", "no-such-key"));
+    let (status, _) = h
+        .get("/Property/getRoomsDetails", &[("api_key", "new-key")])
+        .await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
 async fn faults_apply_by_key_and_path_and_only_n_times() {
     let h = Harness::start().await;
     h.sim.add_property(spec("other-key"));
