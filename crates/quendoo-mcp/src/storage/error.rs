@@ -50,6 +50,14 @@ pub(super) fn db_error(operation: &'static str) -> impl FnOnce(sqlx::Error) -> S
     }
 }
 
+/// The database did not answer `operation` within the time allowed.
+pub(super) fn timed_out(operation: &'static str) -> StorageError {
+    StorageError::Database {
+        operation,
+        message: "the database did not answer in time".into(),
+    }
+}
+
 /// Replaces passwords in any `scheme://user:password@host` and any
 /// `password=...` parameter inside `text` with `***`.
 pub fn redact_database_url(text: &str) -> String {

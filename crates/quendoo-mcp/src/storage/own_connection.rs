@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{AnyConnection, AnyPool, Connection as _};
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::error::db_error;
+use super::error::{db_error, timed_out};
 use super::{ACQUIRE_TIMEOUT, Backend, StorageError, prepare_connection};
 
 pub(super) struct OwnConnection {
@@ -56,7 +56,7 @@ impl OwnConnection {
         };
         match tokio::time::timeout(ACQUIRE_TIMEOUT, connect).await {
             Ok(connected) => connected.map_err(db_error(operation)),
-            Err(_) => Err(db_error(operation)(sqlx::Error::PoolTimedOut)),
+            Err(_) => Err(timed_out(operation)),
         }
     }
 

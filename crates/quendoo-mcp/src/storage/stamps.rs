@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 
-use super::error::db_error;
+use super::error::{db_error, timed_out};
 use super::own_connection::OwnConnection;
 use super::recent::{Answers, Epoch};
 use super::row::{get, parse, timestamp};
@@ -95,12 +95,7 @@ impl Store {
             self.count_query();
             tokio::time::timeout(ACQUIRE_TIMEOUT, read)
                 .await
-                .unwrap_or_else(|_| {
-                    Err(StorageError::Database {
-                        operation: READING_EPOCH,
-                        message: "the database did not answer in time".into(),
-                    })
-                })
+                .unwrap_or_else(|_| Err(timed_out(READING_EPOCH)))
         };
         self.lookups.epoch.current(read).await
     }
