@@ -6,6 +6,7 @@ mod api_keys;
 mod audit;
 mod connections;
 mod error;
+mod inline_epoch;
 mod oauth;
 mod own_connection;
 mod people_calls;
@@ -182,17 +183,20 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StorageError> {
         let backend = Backend::from_url(url)?;
         install_default_drivers();
-        match backend {
-            Backend::Sqlite => prepare_sqlite_file(url).await?,
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some(prepare_sqlite_file(url).await?),
             // One direct attempt first: a pool that cannot connect only says
             // "timed out", this says why (refused, unknown role, ...).
-            Backend::Postgres => AnyConnection::connect(url)
-                .await
-                .map_err(db_error("connecting to the database"))?
-                .close()
-                .await
-                .map_err(db_error("connecting to the database"))?,
-        }
+            Backend::Postgres => {
+                AnyConnection::connect(url)
+                    .await
+                    .map_err(db_error("connecting to the database"))?
+                    .close()
+                    .await
+                    .map_err(db_error("connecting to the database"))?;
+                None
+            }
+        };
         let pool = AnyPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -208,7 +212,7 @@ impl Store {
             pool,
             backend,
             queries: Arc::default(),
-            lookups: Arc::new(stamps::Lookups::new(url, backend)),
+            lookups: Arc::new(stamps::Lookups::new(url, backend, sqlite_file)),
             audit_writer: Arc::new(OwnConnection::new(url, backend)),
         })
     }
@@ -293,9 +297,10 @@ async fn prepare_connection(backend: Backend, connection: &mut AnyConnection) ->
     Ok(())
 }
 
-/// SQLite's WAL mode is a property of the file, so setting it once here holds
-/// for every pooled connection opened afterwards through the `Any` driver.
-async fn prepare_sqlite_file(url: &str) -> Result<(), StorageError> {
+/// Makes the SQLite file ready, and says where it is. WAL mode is a
+/// property of the file, so setting it once here holds for every pooled
+/// connection opened afterwards through the `Any` driver.
+async fn prepare_sqlite_file(url: &str) -> Result<std::path::PathBuf, StorageError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(db_error("reading the SQLite URL"))?
         .create_if_missing(true)
@@ -307,7 +312,8 @@ async fn prepare_sqlite_file(url: &str) -> Result<(), StorageError> {
         .map_err(db_error("opening the SQLite database"))?;
     conn.close()
         .await
-        .map_err(db_error("opening the SQLite database"))
+        .map_err(db_error("opening the SQLite database"))?;
+    Ok(options.get_filename().to_owned())
 }
 
 /// Creates the database file readable by its owner only (it holds the

@@ -3,14 +3,16 @@
 //! [`TenantStamp`] that says which cached policy and keys are current.
 //! Answered from memory while the database's epoch stands (`recent`): a
 //! request makes one small round trip at most, shared with the requests
-//! beside it.
+//! beside it (on SQLite, a read on its own thread: `inline_epoch`).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 
 use super::error::{db_error, timed_out};
+use super::inline_epoch::InlineEpoch;
 use super::own_connection::OwnConnection;
 use super::recent::{Answers, Epoch};
 use super::row::{get, parse, timestamp};
@@ -24,6 +26,8 @@ pub(super) struct Lookups {
     /// Epoch reads are one at a time (`Epoch`): one connection of their
     /// own serves them, without the pool's ping after each.
     reader: OwnConnection,
+    /// SQLite's file: the epoch read without leaving the request's thread.
+    inline: Option<InlineEpoch>,
     tenants: Answers<TenantId, TenantStamp>,
     grants: Answers<String, (Grant, TenantStamp)>,
     /// With the connection's last use as read (ms), to see it go idle.
@@ -32,10 +36,11 @@ pub(super) struct Lookups {
 }
 
 impl Lookups {
-    pub(super) fn new(url: &str, backend: Backend) -> Self {
+    pub(super) fn new(url: &str, backend: Backend, sqlite_file: Option<PathBuf>) -> Self {
         Lookups {
             epoch: Epoch::default(),
             reader: OwnConnection::new(url, backend),
+            inline: sqlite_file.and_then(InlineEpoch::new),
             tenants: Answers::default(),
             grants: Answers::default(),
             connections: Answers::default(),
@@ -45,6 +50,9 @@ impl Lookups {
 
     /// Closes the epoch reads' connection (the store is closing).
     pub(super) async fn close(&self) {
+        if let Some(inline) = &self.inline {
+            inline.close();
+        }
         self.reader.close().await;
     }
 }
@@ -81,6 +89,10 @@ const STAMP: &str = "t.created_at AS tenant_created_at, t.generation AS tenant_g
 impl Store {
     /// The database's epoch, as of a read begun after this call.
     async fn epoch(&self) -> Result<i64, StorageError> {
+        if let Some(epoch) = self.lookups.inline.as_ref().and_then(InlineEpoch::read) {
+            self.count_query();
+            return Ok(epoch);
+        }
         let read = async {
             let mut connection = self.lookups.reader.take(&self.pool, READING_EPOCH).await?;
             let row = sqlx::query("SELECT epoch FROM cache_epoch WHERE id = 1")
