@@ -9,6 +9,11 @@ pub enum StorageError {
     Conflict(String),
     #[error("unsupported DATABASE_URL: expected sqlite:... or postgres://...")]
     UnsupportedUrl,
+    #[error(
+        "an in-memory SQLite database cannot hold the hotels' keys: it is gone when the \
+         process ends and the CLI cannot reach it; give a file (sqlite://path/to/quendoo.db)"
+    )]
+    InMemorySqlite,
     /// `message` has credentials removed: it may be shown and logged.
     #[error("database error while {operation}: {message}")]
     Database {

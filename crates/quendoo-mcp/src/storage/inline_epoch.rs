@@ -23,15 +23,13 @@ pub(super) struct InlineEpoch {
 }
 
 impl InlineEpoch {
-    /// For the SQLite database file at `path` (an in-memory database has
-    /// no file another connection could share: `None`).
-    pub(super) fn new(path: PathBuf) -> Option<Self> {
-        let name = path.as_os_str();
-        (!name.is_empty() && name != ":memory:").then(|| InlineEpoch {
+    /// For the SQLite database file at `path`.
+    pub(super) fn new(path: PathBuf) -> Self {
+        InlineEpoch {
             path,
             connection: Mutex::default(),
             closed: AtomicBool::new(false),
-        })
+        }
     }
 
     /// The epoch, if it could be read now without waiting.
@@ -105,7 +103,7 @@ mod tests {
     #[test]
     fn reads_what_another_connection_committed() {
         let (_dir, path, writer) = database();
-        let epoch = InlineEpoch::new(path).unwrap();
+        let epoch = InlineEpoch::new(path);
         assert_eq!(epoch.read(), Some(7));
         writer
             .execute("UPDATE cache_epoch SET epoch = epoch + 1", [])
@@ -116,7 +114,7 @@ mod tests {
     #[test]
     fn a_locked_database_is_left_to_the_usual_way_at_once() {
         let (_dir, path, writer) = database();
-        let epoch = InlineEpoch::new(path).unwrap();
+        let epoch = InlineEpoch::new(path);
         // An exclusive lock in WAL mode keeps every other reader out.
         writer
             .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
@@ -131,10 +129,9 @@ mod tests {
     }
 
     #[test]
-    fn closed_or_in_memory_reads_nothing() {
-        assert!(InlineEpoch::new(PathBuf::from(":memory:")).is_none());
+    fn closed_reads_nothing() {
         let (_dir, path, _writer) = database();
-        let epoch = InlineEpoch::new(path).unwrap();
+        let epoch = InlineEpoch::new(path);
         assert_eq!(epoch.read(), Some(7));
         epoch.close();
         assert_eq!(epoch.read(), None);

@@ -301,6 +301,10 @@ async fn prepare_connection(backend: Backend, connection: &mut AnyConnection) ->
 /// property of the file, so setting it once here holds for every pooled
 /// connection opened afterwards through the `Any` driver.
 async fn prepare_sqlite_file(url: &str) -> Result<std::path::PathBuf, StorageError> {
+    // As sqlx reads the URL: the database `:memory:`, or `mode=memory`.
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StorageError::InMemorySqlite);
+    }
     let options = SqliteConnectOptions::from_str(url)
         .map_err(db_error("reading the SQLite URL"))?
         .create_if_missing(true)
@@ -320,7 +324,7 @@ async fn prepare_sqlite_file(url: &str) -> Result<std::path::PathBuf, StorageErr
 /// hotels' encrypted keys and the audit trail); SQLite gives the WAL and
 /// shared-memory files the same mode. An existing file is left as it is.
 fn create_owner_only(path: &std::path::Path) -> Result<(), StorageError> {
-    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || path.exists() {
+    if path.as_os_str().is_empty() || path.exists() {
         return Ok(());
     }
     let mut file = std::fs::OpenOptions::new();

@@ -40,7 +40,7 @@ impl Lookups {
         Lookups {
             epoch: Epoch::default(),
             reader: OwnConnection::new(url, backend),
-            inline: sqlite_file.and_then(InlineEpoch::new),
+            inline: sqlite_file.map(InlineEpoch::new),
             tenants: Answers::default(),
             grants: Answers::default(),
             connections: Answers::default(),

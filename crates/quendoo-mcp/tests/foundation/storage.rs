@@ -755,3 +755,17 @@ async fn the_sqlite_file_is_owner_only() {
         assert_eq!(mode, 0o600, "{file}");
     }
 }
+
+/// An in-memory SQLite database would lose every hotel's key at exit, and
+/// the CLI could not reach it: refused, saying why.
+#[tokio::test]
+async fn an_in_memory_sqlite_database_is_refused() {
+    for url in ["sqlite::memory:", "sqlite://quendoo.db?mode=memory"] {
+        let error = Store::connect(url).await.unwrap_err();
+        assert!(
+            matches!(error, StorageError::InMemorySqlite),
+            "{url}: {error}"
+        );
+        assert!(error.to_string().contains("give a file"), "{error}");
+    }
+}
