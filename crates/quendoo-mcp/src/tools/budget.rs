@@ -57,23 +57,30 @@ impl ResultBudget {
             count += 1;
         }
         // The estimate is off by the few bytes the note's numbers change by:
-        // step down until the whole fits, or up while one more does.
-        let fits = |count| json_size(&build(count)) <= limit;
-        if fits(count) {
-            while count < items.len() && fits(count + 1) {
+        // step down until the whole fits, or up while one more does. The
+        // last build found to fit is the answer (built once, not again).
+        let fitting = |count| Some(build(count)).filter(|built| json_size(built) <= limit);
+        let mut kept = fitting(count);
+        if kept.is_some() {
+            while count < items.len() {
+                let Some(built) = fitting(count + 1) else {
+                    break;
+                };
                 count += 1;
+                kept = Some(built);
             }
         } else {
-            while count > 0 && !fits(count) {
+            while count > 0 && kept.is_none() {
                 count -= 1;
+                kept = if count > 0 { fitting(count) } else { None };
             }
         }
         // Not even one item fits: an empty page would only send the caller
         // round in circles.
-        if count == 0 {
-            return Err(self.exceeded(json_size(&build(1))));
+        match kept {
+            Some(built) if count > 0 => Ok(built),
+            _ => Err(self.exceeded(json_size(&build(1)))),
         }
-        Ok(build(count))
     }
 
     /// A PMS payload cut to fit: a list keeps its first items, an object of
@@ -243,6 +250,22 @@ mod tests {
             assert_eq!(page.items, items[..n]);
             // One more item would not have fitted.
             assert!(json_size(&page_of(&items, n + 1)) > limit, "{tokens}: {n}");
+        }
+    }
+
+    #[test]
+    fn fit_steps_down_when_the_envelope_grows_with_what_it_keeps() {
+        // Each kept item costs a byte more than its own size: the estimate
+        // is too hopeful, and the answer is found by stepping down.
+        let items: Vec<String> = (0..100).map(|i| format!("item number {i:03}")).collect();
+        let build = |n: usize| json!({"items": &items[..n], "pad": "x".repeat(n)});
+        for tokens in [30, 50, 137, 400] {
+            let limit = budget(tokens).bytes();
+            let page = budget(tokens).fit(&items, build).unwrap();
+            let n = page["items"].as_array().unwrap().len();
+            assert!(json_size(&page) <= limit, "{tokens}");
+            assert_eq!(page, build(n));
+            assert!(json_size(&build(n + 1)) > limit, "{tokens}: {n}");
         }
     }
 
