@@ -70,9 +70,9 @@ impl ResultBudget {
                 kept = Some(built);
             }
         } else {
-            while count > 0 && kept.is_none() {
+            while kept.is_none() && count > 1 {
                 count -= 1;
-                kept = if count > 0 { fitting(count) } else { None };
+                kept = fitting(count);
             }
         }
         // Not even one item fits: an empty page would only send the caller
