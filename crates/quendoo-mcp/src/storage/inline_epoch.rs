@@ -6,20 +6,23 @@
 //! microseconds and never waits for a writer; where it would have to wait
 //! (a checkpoint or a recovery holds a lock: `SQLITE_BUSY`, no busy
 //! timeout is set) or the other runtime thread is using the connection,
-//! `read` says `None` and the caller takes the usual way, which waits.
+//! `read` says `None` and the caller takes the usual way, which waits. A
+//! file that cannot be opened turns the inline read off for good (once,
+//! with a warning), rather than trying again on every request.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 pub(super) struct InlineEpoch {
     path: PathBuf,
-    /// Opened at the first read, and again after a failed one.
+    /// Opened at the first read, and again after a failed statement.
     connection: Mutex<Option<Connection>>,
-    closed: AtomicBool,
+    /// Closed, or the file could not be opened: every read says `None`.
+    off: AtomicBool,
 }
 
 impl InlineEpoch {
@@ -28,18 +31,26 @@ impl InlineEpoch {
         InlineEpoch {
             path,
             connection: Mutex::default(),
-            closed: AtomicBool::new(false),
+            off: AtomicBool::new(false),
         }
     }
 
     /// The epoch, if it could be read now without waiting.
     pub(super) fn read(&self) -> Option<i64> {
-        if self.closed.load(Ordering::Acquire) {
+        if self.off.load(Ordering::Acquire) {
             return None;
         }
         let mut place = self.connection.try_lock().ok()?;
         if place.is_none() {
-            *place = Some(self.open().ok()?);
+            match self.open() {
+                Ok(connection) => *place = Some(connection),
+                Err(error) => {
+                    self.off.store(true, Ordering::Release);
+                    tracing::warn!(%error, "the SQLite file cannot be opened for the epoch read on \
+                        the request's thread: every request takes the shared read instead");
+                    return None;
+                }
+            }
         }
         let connection = place.as_ref()?;
         let epoch = connection
@@ -47,10 +58,16 @@ impl InlineEpoch {
             .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)));
         match epoch {
             Ok(epoch) => Some(epoch),
-            Err(_) => {
-                // Busy, or something worse: the usual way tells which. The
+            Err(error) => {
+                // Busy passes; anything worse the usual way reports, and the
                 // connection is opened afresh next time.
-                *place = None;
+                let busy = matches!(
+                    error.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                );
+                if !busy {
+                    *place = None;
+                }
                 None
             }
         }
@@ -69,7 +86,7 @@ impl InlineEpoch {
 
     /// Closes the connection; reads say `None` from now on.
     pub(super) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        self.off.store(true, Ordering::Release);
         if let Ok(mut place) = self.connection.lock() {
             place.take();
         }
@@ -86,8 +103,9 @@ impl std::fmt::Debug for InlineEpoch {
 mod tests {
     use super::*;
 
-    fn database() -> (tempfile::TempDir, PathBuf, Connection) {
-        let dir = tempfile::tempdir().unwrap();
+    /// A WAL database at epoch 7 in `dir`, the connection that made it
+    /// (another writer), and an inline reader of it.
+    fn database(dir: &tempfile::TempDir) -> (Connection, InlineEpoch) {
         let path = dir.path().join("epoch.db");
         let writer = Connection::open(&path).unwrap();
         writer
@@ -97,13 +115,13 @@ mod tests {
                  INSERT INTO cache_epoch VALUES (1, 7);",
             )
             .unwrap();
-        (dir, path, writer)
+        (writer, InlineEpoch::new(path))
     }
 
     #[test]
     fn reads_what_another_connection_committed() {
-        let (_dir, path, writer) = database();
-        let epoch = InlineEpoch::new(path);
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, epoch) = database(&dir);
         assert_eq!(epoch.read(), Some(7));
         writer
             .execute("UPDATE cache_epoch SET epoch = epoch + 1", [])
@@ -113,8 +131,8 @@ mod tests {
 
     #[test]
     fn a_locked_database_is_left_to_the_usual_way_at_once() {
-        let (_dir, path, writer) = database();
-        let epoch = InlineEpoch::new(path);
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, epoch) = database(&dir);
         // An exclusive lock in WAL mode keeps every other reader out.
         writer
             .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
@@ -130,10 +148,21 @@ mod tests {
 
     #[test]
     fn closed_reads_nothing() {
-        let (_dir, path, _writer) = database();
-        let epoch = InlineEpoch::new(path);
+        let dir = tempfile::tempdir().unwrap();
+        let (_writer, epoch) = database(&dir);
         assert_eq!(epoch.read(), Some(7));
         epoch.close();
+        assert_eq!(epoch.read(), None);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_is_not_tried_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let epoch = InlineEpoch::new(dir.path().join("epoch.db"));
+        assert_eq!(epoch.read(), None);
+        // The file is there now; the inline read stays off.
+        let (_writer, later) = database(&dir);
+        assert_eq!(later.read(), Some(7));
         assert_eq!(epoch.read(), None);
     }
 }
