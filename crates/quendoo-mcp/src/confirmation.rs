@@ -2,7 +2,8 @@
 //! with exactly these arguments until this time". It is sealed (HMAC, with
 //! the hotel, the tool and a digest of the arguments bound in as associated
 //! data, so none of them is in the code and none can be swapped), so any
-//! replica can check it and nothing is stored. The same code is the
+//! replica can check it without the database; only its use is recorded, so
+//! it runs once (`Store::spend_confirmation`). The same code is the
 //! `requestState` of an elicitation on MCP 2026-07-28.
 
 use std::time::Duration;

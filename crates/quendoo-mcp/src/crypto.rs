@@ -28,6 +28,17 @@ const LOOKUP_INFO: &[u8] = b"quendoo-mcp lookup hash v1";
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// What is stored of a one-time code or a token (an OAuth code, a refresh
+/// token, a used confirmation code): its SHA-256, hex. They are random or
+/// sealed, so no salt is needed for the hash to reveal nothing.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// Why a key could not be used. Never contains the key itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {

@@ -19,6 +19,7 @@ use crate::{
     audit::AuditTrail,
     auth::Scopes,
     confirmation::Confirmations,
+    crypto::token_hash,
     domain::{ConnectionId, TenantId, UserId},
     hotels::{Credential, Hotel, Hotels},
     limits::Limiter,
@@ -434,7 +435,10 @@ impl Executor {
                 Approval::Answered {
                     accepted: false, ..
                 } => return Ok(Answer::Declined),
-                Approval::Answered { accepted: true, .. } => {}
+                Approval::Answered {
+                    code,
+                    accepted: true,
+                } => self.spend(&code).await?,
             }
         }
         if tool.hints.open_world {
@@ -463,6 +467,22 @@ impl Executor {
             &caller.tenant,
             self.inner.result_budget,
         ))
+    }
+
+    /// A confirmed write runs once: the first use of its code, on any
+    /// replica, is recorded before the write; a code used before is refused.
+    async fn spend(&self, code: &str) -> Result<(), ToolError> {
+        let first = self
+            .inner
+            .store
+            .spend_confirmation(&token_hash(code), self.inner.confirmations.ttl())
+            .await
+            .map_err(|error| ToolError::Internal(error.into()))?;
+        if first {
+            Ok(())
+        } else {
+            Err(ToolError::ConfirmationUsed)
+        }
     }
 
     /// E-mails and calls reach real people: a hotel gets at most so many an

@@ -92,7 +92,7 @@ impl From<ToolError> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             ToolError::NotAllowed { .. } => StatusCode::FORBIDDEN,
-            ToolError::BadConfirmation => StatusCode::CONFLICT,
+            ToolError::BadConfirmation | ToolError::ConfirmationUsed => StatusCode::CONFLICT,
             ToolError::LimitReached { .. } | ToolError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             ToolError::Upstream(upstream)
                 if matches!(upstream.as_ref(), quendoo_api::Error::Overloaded { .. }) =>

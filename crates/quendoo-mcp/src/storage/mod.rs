@@ -13,6 +13,7 @@ mod people_calls;
 mod policies;
 mod recent;
 mod row;
+mod spent_confirmations;
 mod sse_sessions;
 mod stamps;
 mod tenants;
@@ -104,6 +105,11 @@ impl Backend {
                     "cache_epoch",
                     include_str!("../../migrations/sqlite/0007_cache_epoch.sql"),
                 ),
+                (
+                    8,
+                    "spent_confirmations",
+                    include_str!("../../migrations/sqlite/0008_spent_confirmations.sql"),
+                ),
             ],
             Backend::Postgres => &[
                 (
@@ -145,6 +151,11 @@ impl Backend {
                     8,
                     "cache_epoch",
                     include_str!("../../migrations/postgres/0008_cache_epoch.sql"),
+                ),
+                (
+                    9,
+                    "spent_confirmations",
+                    include_str!("../../migrations/postgres/0009_spent_confirmations.sql"),
                 ),
             ],
         };

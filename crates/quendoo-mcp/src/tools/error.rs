@@ -31,6 +31,13 @@ pub enum ToolError {
     BadConfirmation,
 
     #[error(
+        "Nothing was changed by this call: this confirmation code was used already (a code \
+         runs its change once). To do it again, call without `confirmation` for a new preview \
+         and code, and ask the person again."
+    )]
+    ConfirmationUsed,
+
+    #[error(
         "This hotel has no {0} configured on the MCP server. The hotel's administrator can \
          add it with POST /admin/api-keys (key_name \"{0}\") or `quendoo-mcp api-key set`."
     )]
@@ -93,6 +100,7 @@ impl ToolError {
             ToolError::InvalidArguments(_) => "invalid_arguments",
             ToolError::NotAllowed { .. } => "not_allowed",
             ToolError::BadConfirmation => "confirmation_invalid",
+            ToolError::ConfirmationUsed => "confirmation_used",
             ToolError::MissingCredential(_) => "missing_credential",
             ToolError::UnreadableCredential(_) => "unreadable_credential",
             ToolError::LimitReached { .. } => "limit_reached",

@@ -1,12 +1,16 @@
 //! The database does not grow for ever: at start (and every hour) each
 //! replica purges REST connections idle past their TTL and audit entries
-//! older than `AUDIT_RETENTION`, and keeps the rest.
+//! older than `AUDIT_RETENTION`, and keeps the rest. The digests of used
+//! confirmation codes go once the codes would have expired.
 
 use std::time::Duration;
 
 use crate::support::{TestDb, app::TestApp};
 
-on_both_backends!(|db| db; old_rows_are_purged_recent_ones_kept);
+on_both_backends!(|db| db;
+    old_rows_are_purged_recent_ones_kept,
+    a_used_code_is_kept_until_it_would_have_expired,
+);
 
 async fn old_rows_are_purged_recent_ones_kept(db: TestDb) {
     let store = db.store().await;
@@ -77,4 +81,28 @@ async fn old_rows_are_purged_recent_ones_kept(db: TestDb) {
             .is_some()
     );
     pool.close().await;
+}
+
+async fn a_used_code_is_kept_until_it_would_have_expired(db: TestDb) {
+    let store = db.store().await;
+    let minutes = Duration::from_secs(300);
+    assert!(store.spend_confirmation("code-a", minutes).await.unwrap());
+    assert!(!store.spend_confirmation("code-a", minutes).await.unwrap());
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let kept = || async {
+        sqlx::query_scalar::<_, String>("SELECT digest FROM spent_confirmations ORDER BY digest")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(kept().await, ["code-a"]);
+    // Past its time, the next use of any code drops it.
+    sqlx::query("UPDATE spent_confirmations SET expires_at = $1")
+        .bind(chrono::Utc::now().timestamp_millis() - 1)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(store.spend_confirmation("code-b", minutes).await.unwrap());
+    assert_eq!(kept().await, ["code-b"]);
 }

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::support::{
     TestDb,
     app::{Hotel, TestApp},
-    transports::{Reply, Transport, call_tool},
+    transports::{Endpoint, Reply, Transport, call_tool},
 };
 
 on_both_backends!(|db| crate::support::app::TestApp::spawn(db).await;
@@ -30,6 +30,8 @@ on_both_backends!(|db| crate::support::app::TestApp::spawn(db).await;
     people_are_reached_only_after_a_yes,
     elicitation_asks_the_person_and_acts_on_the_answer,
     a_forged_or_unanswered_request_state_changes_nothing,
+    a_code_runs_its_write_once_on_any_replica,
+    a_request_state_runs_its_write_once,
 );
 
 /// A room type and `nights` consecutive nights, from `offset` days after
@@ -75,7 +77,7 @@ fn close(room: i64, dates: &[NaiveDate]) -> Value {
 
 /// `tool` called again with `arguments` and `confirmation` set to `code`.
 async fn confirm(
-    app: &TestApp,
+    app: &impl Endpoint,
     hotel: &Hotel,
     transport: Transport,
     tool: &str,
@@ -337,6 +339,150 @@ async fn people_are_reached_only_after_a_yes(app: TestApp) {
             assert_eq!(app.sim.outbox().len(), sent + 1, "{transport:?} {tool}");
         }
     }
+}
+
+#[track_caller]
+fn assert_used(reply: &Reply, transport: Transport) {
+    let text = reply.refused();
+    assert!(
+        text.contains("Nothing was changed") && text.contains("used already"),
+        "{transport:?}: {text}"
+    );
+    if transport == Transport::Rest {
+        assert_eq!(reply.status, StatusCode::CONFLICT);
+    }
+}
+
+/// The same code again, on the replica that took it or another, sends
+/// nothing; two uses at once on two replicas send one e-mail.
+async fn a_code_runs_its_write_once_on_any_replica(app: TestApp) {
+    let other = app.replica(|_| {}).await;
+    let hotel = app.hotel("Once").await;
+    let email =
+        json!({"to": "ivan@example.com", "subject": "Late arrival", "message": "We wait for you."});
+    for transport in Transport::ALL {
+        let code = code_of(
+            &call_tool(
+                &app,
+                &hotel,
+                transport,
+                "send_quendoo_email",
+                email.clone(),
+                &[],
+            )
+            .await,
+        );
+        let sent = app.sim.outbox().len();
+        let done = confirm(&app, &hotel, transport, "send_quendoo_email", &email, &code).await;
+        assert_eq!(done.ok()["status"], "done", "{transport:?}: {done:?}");
+        let again = [
+            confirm(
+                &other,
+                &hotel,
+                transport,
+                "send_quendoo_email",
+                &email,
+                &code,
+            )
+            .await,
+            confirm(&app, &hotel, transport, "send_quendoo_email", &email, &code).await,
+        ];
+        for replay in &again {
+            assert_used(replay, transport);
+        }
+        assert_eq!(
+            app.sim.outbox().len(),
+            sent + 1,
+            "{transport:?}: sent twice"
+        );
+
+        let code = code_of(
+            &call_tool(
+                &app,
+                &hotel,
+                transport,
+                "send_quendoo_email",
+                email.clone(),
+                &[],
+            )
+            .await,
+        );
+        let (one, two) = tokio::join!(
+            confirm(&app, &hotel, transport, "send_quendoo_email", &email, &code),
+            confirm(
+                &other,
+                &hotel,
+                transport,
+                "send_quendoo_email",
+                &email,
+                &code
+            ),
+        );
+        let done = [&one, &two]
+            .into_iter()
+            .filter(|reply| !reply.is_error)
+            .count();
+        assert_eq!(done, 1, "{transport:?}: {one:?} {two:?}");
+        assert_eq!(app.sim.outbox().len(), sent + 2, "{transport:?}");
+    }
+    other.shut_down().await.unwrap();
+}
+
+/// An elicitation's `requestState` with its accepted answer, sent back a
+/// second time, is refused: the write ran once.
+async fn a_request_state_runs_its_write_once(app: TestApp) {
+    let hotel = app.hotel("One answer").await;
+    let person = Person {
+        action: ElicitationAction::Accept,
+        asked: Default::default(),
+    };
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    };
+    let client: RunningService<RoleClient, Person> = person
+        .serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
+        .await
+        .expect("a 2026-07-28 client");
+    let (room, dates) = room_and_nights(&app, &hotel, 140, 1);
+    let Value::Object(arguments) = close(room, &dates) else {
+        unreachable!()
+    };
+    let asked = CallToolRequestParams::new("update_availability").with_arguments(arguments);
+    let state = match client
+        .call_tool_once(asked.clone())
+        .await
+        .expect("tools/call")
+    {
+        rmcp::model::CallToolResponse::InputRequired(question) => {
+            question.request_state.expect("a request state")
+        }
+        other => panic!("expected a question: {other:?}"),
+    };
+    let accepted = serde_json::to_value(ElicitResult::new(ElicitationAction::Accept)).unwrap();
+    let mut answered = asked;
+    answered.request_state = Some(state);
+    answered.input_responses = Some([("confirm".to_owned(), accepted)].into());
+    let mut results = Vec::new();
+    for _ in 0..2 {
+        match client
+            .call_tool_once(answered.clone())
+            .await
+            .expect("tools/call")
+        {
+            rmcp::model::CallToolResponse::Complete(result) => results.push(result),
+            other => panic!("expected a result: {other:?}"),
+        }
+    }
+    let done = results[0]
+        .structured_content
+        .clone()
+        .expect("a structured result");
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(free_in_sim(&app, &hotel, room, dates[0]), 0);
+    assert_eq!(results[1].is_error, Some(true), "{:?}", results[1]);
+    let text = format!("{:?}", results[1].content);
+    assert!(text.contains("used already"), "{text}");
+    client.cancel().await.unwrap();
 }
 
 /// A client of revision 2026-07-28 that answers every elicitation with

@@ -24,10 +24,10 @@ use super::{
     clients::{ClientError, redirect_allowed},
     form_fields, pages, random_token, seal,
     strings::{self, Strings},
-    token_hash,
 };
 use crate::{
     auth::{Scopes, password},
+    crypto::token_hash,
     domain::{EmailAddress, TenantId, UserId},
     http::{AppState, bearer},
 };

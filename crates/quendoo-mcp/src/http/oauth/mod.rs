@@ -25,7 +25,6 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use tower_http::cors::{Any, CorsLayer};
 
 use super::AppState;
@@ -76,14 +75,6 @@ fn random_token() -> String {
 /// A password to hand out (the demo user's): 24 random base64url characters.
 pub fn new_password() -> String {
     random_token()[..24].to_owned()
-}
-
-/// What is stored of a code or a refresh token: its SHA-256, hex.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// An `application/x-www-form-urlencoded` body; the first of a repeated

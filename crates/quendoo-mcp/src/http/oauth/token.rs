@@ -14,7 +14,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{authorize::is_pkce_value, form_fields, random_token, token_hash};
+use super::{authorize::is_pkce_value, form_fields, random_token};
+use crate::crypto::token_hash;
 use crate::{
     auth::{AccessClaims, Scopes},
     http::{AppState, bearer},
