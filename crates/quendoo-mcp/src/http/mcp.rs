@@ -116,17 +116,19 @@ impl ServerHandler for McpServer {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(self.protocol.list_resources())
+        self.protocol.list_resources(&caller(&context)?).await
     }
 
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(self.protocol.list_resource_templates())
+        self.protocol
+            .list_resource_templates(&caller(&context)?)
+            .await
     }
 
     async fn read_resource(

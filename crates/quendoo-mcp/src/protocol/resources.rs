@@ -10,12 +10,13 @@ use rmcp::model::{
 };
 use serde_json::{Value, json};
 
-use super::{LIST_TTL, PROPERTY_TTL, Protocol, millis};
+use super::{LIST_TTL, PROPERTY_TTL, Protocol, millis, tools::Callable};
 use crate::{auth::Scope, executor::Caller, tools::ToolError};
 
 const JSON: &str = "application/json";
 pub(super) const AVAILABILITY_TEMPLATE: &str = "quendoo://availability/{date_from}/{date_to}";
 const AVAILABILITY_PREFIX: &str = "quendoo://availability/";
+const AVAILABILITY_TOOL: &str = "get_availability";
 
 /// A resource with a fixed URI, and the tool call that reads it.
 struct Fixed {
@@ -57,10 +58,13 @@ const FIXED: [Fixed; 3] = [
 ];
 
 impl Protocol {
-    /// The same three resources for every hotel; what they hold is the caller's.
-    pub fn list_resources(&self) -> ListResourcesResult {
+    /// The resources `caller` may read: those whose tool the caller may
+    /// call (as `tools/list` shows it).
+    pub async fn list_resources(&self, caller: &Caller) -> Result<ListResourcesResult, ErrorData> {
+        let callable = self.callable(caller).await?;
         let resources = FIXED
             .iter()
+            .filter(|fixed| self.readable(&callable, fixed.tool))
             .map(|fixed| {
                 Resource::new(fixed.uri, fixed.name)
                     .with_title(fixed.title)
@@ -68,12 +72,16 @@ impl Protocol {
                     .with_mime_type(JSON)
             })
             .collect();
-        ListResourcesResult::with_all_items(resources)
+        Ok(ListResourcesResult::with_all_items(resources)
             .with_ttl_ms(millis(LIST_TTL))
-            .with_cache_scope(CacheScope::Public)
+            .with_cache_scope(callable.cache_scope()))
     }
 
-    pub fn list_resource_templates(&self) -> ListResourceTemplatesResult {
+    pub async fn list_resource_templates(
+        &self,
+        caller: &Caller,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let callable = self.callable(caller).await?;
         let availability = ResourceTemplate::new(AVAILABILITY_TEMPLATE, "availability")
             .with_title("Availability over a date range")
             .with_description(
@@ -81,9 +89,21 @@ impl Protocol {
                  date_from to date_to (YYYY-MM-DD, at most a year).",
             )
             .with_mime_type(JSON);
-        ListResourceTemplatesResult::with_all_items(vec![availability])
+        let templates = if self.readable(&callable, AVAILABILITY_TOOL) {
+            vec![availability]
+        } else {
+            Vec::new()
+        };
+        Ok(ListResourceTemplatesResult::with_all_items(templates)
             .with_ttl_ms(millis(LIST_TTL))
-            .with_cache_scope(CacheScope::Public)
+            .with_cache_scope(callable.cache_scope()))
+    }
+
+    fn readable(&self, callable: &Callable<'_>, tool: &str) -> bool {
+        self.executor
+            .catalogue()
+            .get(tool)
+            .is_some_and(|tool| callable.allows(tool))
     }
 
     /// Reads `uri` for the caller's hotel.
@@ -127,7 +147,7 @@ fn tool_for(uri: &str) -> Result<(&'static str, Value), ErrorData> {
         .and_then(|(from, to)| Some((date(from)?, date(to)?)));
     match dates {
         Some((from, to)) => Ok((
-            "get_availability",
+            AVAILABILITY_TOOL,
             json!({"date_from": from, "date_to": to, "sysres": "qdo"}),
         )),
         None if uri.starts_with(AVAILABILITY_PREFIX) => Err(ErrorData::invalid_params(

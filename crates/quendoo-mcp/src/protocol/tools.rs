@@ -13,48 +13,69 @@ use super::{LIST_TTL, Protocol, millis};
 use crate::{
     auth::{Scope, Scopes},
     executor::{Answer, Approval, Caller},
-    policy::{Narrowing, Toolsets},
-    tools::{ToolError, whole_seconds},
+    policy::{HotelPolicy, Narrowing, Toolsets},
+    tools::{ToolDef, ToolError, whole_seconds},
 };
 
 /// The key of the one question a write asks by elicitation.
 const CONFIRM_INPUT: &str = "confirm";
 
+/// What a caller may call now: the catalogue, less what the hotel's policy,
+/// the connection's narrowing and the credential's scopes leave out. Read
+/// once for a list of tools or of the resources they read.
+pub(super) struct Callable<'a> {
+    caller: &'a Caller,
+    policy: HotelPolicy,
+}
+
+impl Callable<'_> {
+    pub(super) fn allows(&self, tool: &ToolDef) -> bool {
+        self.caller.scopes.contains(tool.scope())
+            && self
+                .policy
+                .denies(self.caller.narrowing, tool.traits())
+                .is_none()
+    }
+
+    /// A list narrowed in any way must not be served from a shared cache to
+    /// a caller who may do more.
+    pub(super) fn cache_scope(&self) -> CacheScope {
+        let whole = self.caller.scopes == Scopes::ALL
+            && self.caller.narrowing == Narrowing::NONE
+            && self.policy.toolsets == Toolsets::ALL
+            && !self.policy.read_only;
+        if whole {
+            CacheScope::Public
+        } else {
+            CacheScope::Private
+        }
+    }
+}
+
 impl Protocol {
-    /// The tools `caller` may call now: the catalogue, less what the
-    /// hotel's policy, the connection's narrowing and the credential's
-    /// scopes leave out.
-    pub async fn list_tools(&self, caller: &Caller) -> Result<ListToolsResult, ErrorData> {
+    pub(super) async fn callable<'a>(&self, caller: &'a Caller) -> Result<Callable<'a>, ErrorData> {
         let policy = self
             .executor
             .hotel(caller)
             .await
             .map_err(|error| ErrorData::internal_error(error.to_string(), None))?
             .policy;
+        Ok(Callable { caller, policy })
+    }
+
+    /// The tools `caller` may call now.
+    pub async fn list_tools(&self, caller: &Caller) -> Result<ListToolsResult, ErrorData> {
+        let callable = self.callable(caller).await?;
         let tools = self
             .executor
             .catalogue()
             .iter()
-            .filter(|tool| {
-                caller.scopes.contains(tool.scope())
-                    && policy.denies(caller.narrowing, tool.traits()).is_none()
-            })
+            .filter(|tool| callable.allows(tool))
             .map(|tool| tool.to_mcp())
             .collect();
-        // A list narrowed in any way must not be served from a shared cache
-        // to a caller who may do more.
-        let whole = caller.scopes == Scopes::ALL
-            && caller.narrowing == Narrowing::NONE
-            && policy.toolsets == Toolsets::ALL
-            && !policy.read_only;
-        let scope = if whole {
-            CacheScope::Public
-        } else {
-            CacheScope::Private
-        };
         Ok(ListToolsResult::with_all_items(tools)
             .with_ttl_ms(millis(LIST_TTL))
-            .with_cache_scope(scope))
+            .with_cache_scope(callable.cache_scope()))
     }
 
     /// The scope `caller` lacks to call `name`, if any (an unknown tool

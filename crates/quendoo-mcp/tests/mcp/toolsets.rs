@@ -17,6 +17,7 @@ on_both_backends!(|db| crate::support::app::TestApp::spawn(db).await;
     toolsets_hold_and_headers_never_widen_them,
     a_connection_narrows_what_the_hotel_allows,
     resources_follow_the_narrowing_even_when_cached,
+    resources_are_listed_as_they_may_be_read,
 );
 
 const READS: [&str; 5] = [
@@ -243,4 +244,66 @@ async fn resources_follow_the_narrowing_even_when_cached(app: TestApp) {
             "{transport:?}: {narrowed}"
         );
     }
+}
+
+/// `resources/list` and `resources/templates/list` name only what the
+/// caller may read, as `tools/list` does, and say so to caches.
+async fn resources_are_listed_as_they_may_be_read(app: TestApp) {
+    let hotel = app.hotel("Listed resources").await;
+    let listed = |headers: &'static [(&'static str, &'static str)], transport| {
+        let (app, hotel) = (&app, &hotel);
+        async move {
+            let mut names = Vec::new();
+            let mut scopes = Vec::new();
+            for (method, items, key) in [
+                ("resources/list", "resources", "uri"),
+                (
+                    "resources/templates/list",
+                    "resourceTemplates",
+                    "uriTemplate",
+                ),
+            ] {
+                let (status, body) = rpc(app, hotel, transport, method, json!({}), headers).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                let result = &body["result"];
+                names.extend(
+                    result[items]
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{method}: {body}"))
+                        .iter()
+                        .map(|item| item[key].as_str().unwrap().to_owned()),
+                );
+                scopes.push(result["cacheScope"].as_str().unwrap_or("none").to_owned());
+            }
+            (names, scopes)
+        }
+    };
+    for transport in [Transport::Mcp, Transport::Sse] {
+        let (all, scopes) = listed(&[], transport).await;
+        assert_eq!(all.len(), 4, "{transport:?}: {all:?}");
+        let (bookings, narrowed) = listed(&[("X-MCP-Toolsets", "bookings")], transport).await;
+        assert!(bookings.is_empty(), "{transport:?}: {bookings:?}");
+        let (availability, _) = listed(&[("X-MCP-Toolsets", "availability")], transport).await;
+        assert_eq!(
+            availability,
+            ["quendoo://availability/{date_from}/{date_to}"],
+            "{transport:?}"
+        );
+        if transport == Transport::Mcp {
+            assert_eq!(scopes, ["public", "public"]);
+            assert_eq!(narrowed, ["private", "private"]);
+        }
+    }
+    let policy = HotelPolicy {
+        toolsets: "property".parse().unwrap(),
+        ..HotelPolicy::default()
+    };
+    app.set_policy(&hotel, policy).await;
+    let (property, _) = listed(&[], Transport::Mcp).await;
+    assert_eq!(property.len(), 3, "{property:?}");
+    assert!(
+        property
+            .iter()
+            .all(|uri| uri.starts_with("quendoo://property/"))
+    );
 }

@@ -81,8 +81,8 @@ async fn dispatch(
         "ping" => Ok(json!({})),
         "tools/list" => to_json(protocol.list_tools(caller).await?),
         "tools/call" => call_tool(protocol, caller, params).await,
-        "resources/list" => to_json(protocol.list_resources()),
-        "resources/templates/list" => to_json(protocol.list_resource_templates()),
+        "resources/list" => to_json(protocol.list_resources(caller).await?),
+        "resources/templates/list" => to_json(protocol.list_resource_templates(caller).await?),
         "resources/read" => {
             let params: ReadResourceRequestParams = parsed(params, "{\"uri\": <uri>}")?;
             to_json(protocol.read_resource(caller, &params.uri).await?)
