@@ -360,68 +360,34 @@ async fn a_code_runs_its_write_once_on_any_replica(app: TestApp) {
     let hotel = app.hotel("Once").await;
     let email =
         json!({"to": "ivan@example.com", "subject": "Late arrival", "message": "We wait for you."});
+    let tool = "send_quendoo_email";
     for transport in Transport::ALL {
-        let code = code_of(
-            &call_tool(
-                &app,
-                &hotel,
-                transport,
-                "send_quendoo_email",
-                email.clone(),
-                &[],
-            )
-            .await,
-        );
+        let new_code =
+            async || code_of(&call_tool(&app, &hotel, transport, tool, email.clone(), &[]).await);
         let sent = app.sim.outbox().len();
-        let done = confirm(&app, &hotel, transport, "send_quendoo_email", &email, &code).await;
+        let code = new_code().await;
+        let done = confirm(&app, &hotel, transport, tool, &email, &code).await;
         assert_eq!(done.ok()["status"], "done", "{transport:?}: {done:?}");
-        let again = [
-            confirm(
-                &other,
-                &hotel,
-                transport,
-                "send_quendoo_email",
-                &email,
-                &code,
-            )
-            .await,
-            confirm(&app, &hotel, transport, "send_quendoo_email", &email, &code).await,
-        ];
-        for replay in &again {
-            assert_used(replay, transport);
-        }
+        assert_used(
+            &confirm(&other, &hotel, transport, tool, &email, &code).await,
+            transport,
+        );
+        assert_used(
+            &confirm(&app, &hotel, transport, tool, &email, &code).await,
+            transport,
+        );
         assert_eq!(
             app.sim.outbox().len(),
             sent + 1,
             "{transport:?}: sent twice"
         );
 
-        let code = code_of(
-            &call_tool(
-                &app,
-                &hotel,
-                transport,
-                "send_quendoo_email",
-                email.clone(),
-                &[],
-            )
-            .await,
-        );
+        let code = new_code().await;
         let (one, two) = tokio::join!(
-            confirm(&app, &hotel, transport, "send_quendoo_email", &email, &code),
-            confirm(
-                &other,
-                &hotel,
-                transport,
-                "send_quendoo_email",
-                &email,
-                &code
-            ),
+            confirm(&app, &hotel, transport, tool, &email, &code),
+            confirm(&other, &hotel, transport, tool, &email, &code),
         );
-        let done = [&one, &two]
-            .into_iter()
-            .filter(|reply| !reply.is_error)
-            .count();
+        let done = [&one, &two].iter().filter(|reply| !reply.is_error).count();
         assert_eq!(done, 1, "{transport:?}: {one:?} {two:?}");
         assert_eq!(app.sim.outbox().len(), sent + 2, "{transport:?}");
     }
@@ -432,17 +398,7 @@ async fn a_code_runs_its_write_once_on_any_replica(app: TestApp) {
 /// second time, is refused: the write ran once.
 async fn a_request_state_runs_its_write_once(app: TestApp) {
     let hotel = app.hotel("One answer").await;
-    let person = Person {
-        action: ElicitationAction::Accept,
-        asked: Default::default(),
-    };
-    let lifecycle = ClientLifecycleMode::Discover {
-        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-    };
-    let client: RunningService<RoleClient, Person> = person
-        .serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
-        .await
-        .expect("a 2026-07-28 client");
+    let client = Person::accepting().connect(&app, &hotel).await;
     let (room, dates) = room_and_nights(&app, &hotel, 140, 1);
     let Value::Object(arguments) = close(room, &dates) else {
         unreachable!()
@@ -493,6 +449,25 @@ struct Person {
     asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
+impl Person {
+    fn accepting() -> Person {
+        Person {
+            action: ElicitationAction::Accept,
+            asked: Default::default(),
+        }
+    }
+
+    /// A client of revision 2026-07-28 on `/mcp`, for `hotel`.
+    async fn connect(self, app: &TestApp, hotel: &Hotel) -> RunningService<RoleClient, Person> {
+        let lifecycle = ClientLifecycleMode::Discover {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        };
+        self.serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
+            .await
+            .expect("a 2026-07-28 client")
+    }
+}
+
 impl ClientHandler for Person {
     fn get_info(&self) -> ClientConfig {
         ClientConfig::new(
@@ -528,14 +503,7 @@ async fn elicitation_asks_the_person_and_acts_on_the_answer(app: TestApp) {
             action: action.clone(),
             asked: Default::default(),
         };
-        let lifecycle = ClientLifecycleMode::Discover {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        };
-        let client: RunningService<RoleClient, Person> = person
-            .clone()
-            .serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
-            .await
-            .expect("a 2026-07-28 client");
+        let client = person.clone().connect(&app, &hotel).await;
         let (room, dates) = room_and_nights(&app, &hotel, 80 + 3 * n as u64, 2);
         let before = free_in_sim(&app, &hotel, room, dates[0]);
         let Value::Object(arguments) = close(room, &dates) else {
@@ -577,17 +545,7 @@ async fn elicitation_asks_the_person_and_acts_on_the_answer(app: TestApp) {
 /// the person's answer, gets a refusal and nothing changes.
 async fn a_forged_or_unanswered_request_state_changes_nothing(app: TestApp) {
     let hotel = app.hotel("Forged answers").await;
-    let person = Person {
-        action: ElicitationAction::Accept,
-        asked: Default::default(),
-    };
-    let lifecycle = ClientLifecycleMode::Discover {
-        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-    };
-    let client: RunningService<RoleClient, Person> = person
-        .serve_with_lifecycle(crate::transport(app.url("/mcp"), &hotel.token), lifecycle)
-        .await
-        .expect("a 2026-07-28 client");
+    let client = Person::accepting().connect(&app, &hotel).await;
     let (room, dates) = room_and_nights(&app, &hotel, 120, 1);
     let before = free_in_sim(&app, &hotel, room, dates[0]);
     let Value::Object(arguments) = close(room, &dates) else {
