@@ -15,9 +15,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{authorize::is_pkce_value, form_fields, random_token};
-use crate::crypto::token_hash;
 use crate::{
     auth::{AccessClaims, Scopes},
+    crypto::token_hash,
     http::{AppState, bearer},
     storage::{Grant, Redemption},
 };
