@@ -74,7 +74,7 @@ const OPERATIONS: &[Operation] = &[
          A write the hotel's policy confirms answers a preview and a code first (result.status \
          confirmation_required): the same tool_args with `confirmation` set to the code run it. \
          403 when the hotel's policy or the X-MCP-Toolsets / X-MCP-Readonly headers leave the \
-         tool out; 409 for a code that does not hold",
+         tool out; 409 for a code that does not hold or was used already (a code runs once)",
         Access::Public,
         &[
             ("connection_id", "string", true),
