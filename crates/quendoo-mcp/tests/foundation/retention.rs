@@ -1,7 +1,7 @@
 //! The database does not grow for ever: at start (and every hour) each
 //! replica purges REST connections idle past their TTL and audit entries
-//! older than `AUDIT_RETENTION`, and keeps the rest. The digests of used
-//! confirmation codes go once the codes would have expired.
+//! older than `AUDIT_RETENTION`, and the digests of used confirmation codes
+//! past their codes' expiry, and keeps the rest.
 
 use std::time::Duration;
 
@@ -42,6 +42,14 @@ async fn old_rows_are_purged_recent_ones_kept(db: TestDb) {
     .await
     .unwrap();
     let live = store.create_connection(&tenant).await.unwrap();
+    for (digest, expires_at) in [("expired", now - 1), ("live", now + day)] {
+        sqlx::query("INSERT INTO spent_confirmations (digest, expires_at) VALUES ($1, $2)")
+            .bind(digest)
+            .bind(expires_at)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
 
     let app = TestApp::spawn_with(db, |serve| {
         serve.audit_retention = Duration::from_secs(90 * 24 * 3600);
@@ -60,6 +68,7 @@ async fn old_rows_are_purged_recent_ones_kept(db: TestDb) {
     for _ in 0..100 {
         if count("SELECT COUNT(*) FROM audit_log").await == 1
             && count("SELECT COUNT(*) FROM connections").await == 1
+            && count("SELECT COUNT(*) FROM spent_confirmations").await == 1
         {
             purged = true;
             break;
@@ -72,6 +81,11 @@ async fn old_rows_are_purged_recent_ones_kept(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(kept, "recent");
+    let spent: String = sqlx::query_scalar("SELECT digest FROM spent_confirmations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(spent, "live");
     assert!(
         app.state
             .store
@@ -97,12 +111,14 @@ async fn a_used_code_is_kept_until_it_would_have_expired(db: TestDb) {
             .unwrap()
     };
     assert_eq!(kept().await, ["code-a"]);
-    // Past its time, the next use of any code drops it.
+    // Past its time, the purge drops it (and the code may be recorded again:
+    // by then the sealed code itself is refused as expired).
     sqlx::query("UPDATE spent_confirmations SET expires_at = $1")
         .bind(chrono::Utc::now().timestamp_millis() - 1)
         .execute(&pool)
         .await
         .unwrap();
-    assert!(store.spend_confirmation("code-b", minutes).await.unwrap());
-    assert_eq!(kept().await, ["code-b"]);
+    assert_eq!(store.purge_spent_confirmations().await.unwrap(), 1);
+    assert!(kept().await.is_empty());
+    assert!(store.spend_confirmation("code-a", minutes).await.unwrap());
 }
