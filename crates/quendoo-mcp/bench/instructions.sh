@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Instructions per request, counted by callgrind (valgrind): the same total
+# for the same binary and requests whatever else the machine is doing, so
+# two builds can be told apart where CPU time (hot_path.sh) moves by ±10%
+# from run to run on a shared host. User-space instructions only: system
+# calls count as one each, the kernel's work not at all. The release server
+# on SQLite runs under callgrind; each request is sent WARM times, the
+# counters zeroed, then sent N times (oha, 4 connections) and the count
+# divided by N. A measurement, never a test assertion.
+#
+# Usage: crates/quendoo-mcp/bench/instructions.sh
+# Environment (optional): N=1000  WARM=200  BUILD=0 (take the binaries built)
+#   KEEP=DIR keeps each request's callgrind dump there, for callgrind_annotate
+# Needs: valgrind, oha (as hot_path.sh), curl.
+source "$(dirname "$0")/lib.sh"
+N=${N:-1000}
+WARM=${WARM:-200}
+PATH=$target/bench-tools/bin:$PATH
+command -v oha >/dev/null || { echo "needs oha: cargo install oha --locked --root $target/bench-tools"; exit 1; }
+command -v valgrind >/dev/null || { echo "needs valgrind"; exit 1; }
+
+bench_hotel
+start_sim
+port=$(free_port)
+TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0 valgrind --tool=callgrind \
+  --callgrind-out-file="$work/callgrind.%p" "$target/release/quendoo-mcp" --dev \
+  --database-url "$db_url" serve --port "$port" --quendoo-base-url "$sim_url" >>server.log 2>&1 &
+server_pid=$!
+wait_until_up "http://127.0.0.1:$port/health" 600
+at=http://127.0.0.1:$port
+connection=$(curl -fsS -X POST "$at/mcp/connect" -H "Authorization: Bearer $token" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["connection_id"])')
+
+# name, URL, body ('' for a GET), then headers (-H ...)
+count() {
+  local name=$1 url=$2 body=$3; shift 3
+  local method=(-m POST -T application/json -d "$body")
+  [ -z "$body" ] && method=()
+  local oha=(oha --no-tui --output-format json -c 4 "${method[@]}" "$@")
+  "${oha[@]}" -n "$WARM" "$url" >oha.json
+  callgrind_control -z "$server_pid" >/dev/null 2>&1
+  "${oha[@]}" -n "$N" "$url" >oha.json
+  callgrind_control -d "$name" "$server_pid" >/dev/null 2>&1
+  python3 - "$name" "$N" "$work" <<'PY'
+import glob, json, os, sys
+name, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+codes = json.load(open("oha.json")).get("statusCodeDistribution", {})
+bad = sum(v for k, v in codes.items() if not k.startswith("2"))
+dump = max(glob.glob(f"{work}/callgrind.*.*"), key=os.path.getmtime)
+total = next(int(line.split()[1]) for line in open(dump) if line.startswith("summary:"))
+if os.environ.get("KEEP"):
+    os.makedirs(os.environ["KEEP"], exist_ok=True)
+    os.replace(dump, os.path.join(os.environ["KEEP"], "callgrind." + "".join(c if c.isalnum() else "_" for c in name)))
+print(f"{name:<34} {total / n / 1000:>8.1f}k instructions per request" + (f"  ({bad} not 2xx {codes})" if bad else ""))
+PY
+}
+mcp=(-H "Authorization: Bearer $token" -H "Accept: application/json, text/event-stream"
+  -H "MCP-Protocol-Version: 2025-11-25")
+call() { echo "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"; }
+rooms='{"name":"get_rooms_details","arguments":{}}'
+count "GET /health" "$at/health" ''
+count "ping on /mcp" "$at/mcp" "$(call ping '{}')" "${mcp[@]}"
+count "tools/list on /mcp" "$at/mcp" "$(call tools/list '{}')" "${mcp[@]}"
+count "get_rooms_details on /mcp" "$at/mcp" "$(call tools/call "$rooms")" "${mcp[@]}"
+count "get_rooms_details on REST" "$at/mcp/tools/execute" \
+  "{\"connection_id\":\"$connection\",\"tool_name\":\"get_rooms_details\",\"tool_args\":{}}"
+count "get_rooms_details on legacy" "$at/messages/?session_id=task_bench" "$(call tools/call "$rooms")" \
+  -H "X-Quendoo-Api-Key: bench-key"
