@@ -28,8 +28,8 @@ use crate::{
     secrets::SecretStore,
     storage::{AuditEntry, Reservation, Store, TenantStamp},
     tools::{
-        CONFIRMATION_ARGUMENT, Catalogue, PmsCaches, Preview, ResultBudget, ToolContext, ToolDef,
-        ToolError, WriteAnswer,
+        CONFIRMATION_ARGUMENT, Catalogue, PmsCaches, Preview, ResultBudget, Structured,
+        ToolContext, ToolDef, ToolError, WriteAnswer,
     },
 };
 
@@ -69,7 +69,7 @@ impl Caller {
 #[derive(Debug)]
 pub enum Answer {
     /// The tool ran: its structured result.
-    Done(Value),
+    Done(Structured),
     /// A write waits for a person's yes; nothing was done.
     Pending {
         preview: Preview,
@@ -83,9 +83,9 @@ pub enum Answer {
 
 impl Answer {
     /// The structured result every transport sends for `tool`.
-    pub fn into_structured(self, tool: &str) -> Value {
+    pub fn into_structured(self, tool: &str) -> Structured {
         let answer = match self {
-            Answer::Done(value) => return value,
+            Answer::Done(result) => return result,
             Answer::Pending {
                 preview,
                 code,
@@ -93,7 +93,7 @@ impl Answer {
             } => WriteAnswer::awaiting(tool, preview, code, expires_in),
             Answer::Declined => WriteAnswer::declined(tool),
         };
-        serde_json::to_value(answer).unwrap_or_default()
+        Structured::new(serde_json::to_value(answer).unwrap_or_default())
     }
 
     fn outcome(&self) -> &'static str {
@@ -394,7 +394,7 @@ impl Executor {
         caller: &Caller,
         name: &str,
         arguments: Value,
-    ) -> Result<Value, ToolError> {
+    ) -> Result<Structured, ToolError> {
         self.execute(caller, name, arguments, Approval::Unasked)
             .await
             .map(|answer| answer.into_structured(name))

@@ -5,8 +5,8 @@
 use axum::{
     Json, Router,
     extract::{FromRequest, RawQuery, Request, State},
-    http::{HeaderMap, StatusCode},
-    response::Response,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -133,7 +133,7 @@ impl FromRequest<AppState> for ConnectionCall {
 async fn execute(
     State(state): State<AppState>,
     ConnectionCall { caller, call }: ConnectionCall,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let result = state
         .protocol
         .executor()
@@ -145,11 +145,15 @@ async fn execute(
         )
         .await?
         .into_structured(&call.tool_name);
-    Ok(Json(json!({
-        "status": "success",
-        "tool_name": call.tool_name,
-        "result": result,
-    })))
+    Ok(executed(&call.tool_name, &result.json))
+}
+
+/// `{"status": "success", "tool_name": .., "result": ..}`, the seed's answer,
+/// with the result's JSON (made once, by the guard) put in as it is.
+fn executed(tool_name: &str, result_json: &str) -> Response {
+    let tool_name = Value::from(tool_name);
+    let body = format!(r#"{{"status":"success","tool_name":{tool_name},"result":{result_json}}}"#);
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -256,4 +260,21 @@ fn another_tenant() -> Response {
         "This connection belongs to another tenant",
     )
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_holds_the_result_as_it_was_made() {
+        let response = executed("a \"quoted\" name", r#"{"data":[1,2]}"#);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let body = futures::executor::block_on(axum::body::to_bytes(response.into_body(), 1000));
+        let body: Value = serde_json::from_slice(&body.unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({"status": "success", "tool_name": "a \"quoted\" name", "result": {"data": [1, 2]}})
+        );
+    }
 }

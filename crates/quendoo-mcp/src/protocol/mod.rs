@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::{
     domain::TenantId,
     executor::{Caller, Executor},
-    tools::ToolError,
+    tools::{Structured, ToolError},
 };
 
 /// What a model is told about this server when it connects.
@@ -68,7 +68,7 @@ pub fn server_info() -> ServerConfig {
 pub struct Protocol {
     executor: Executor,
     /// Read-only tool results behind resources and completions, per hotel.
-    reads: Cache<(TenantId, String), Arc<Value>>,
+    reads: Cache<(TenantId, String), Arc<Structured>>,
 }
 
 impl Protocol {
@@ -95,7 +95,7 @@ impl Protocol {
         caller: &Caller,
         tool: &'static str,
         arguments: Value,
-    ) -> Result<Arc<Value>, Arc<ToolError>> {
+    ) -> Result<Arc<Structured>, Arc<ToolError>> {
         self.executor
             .check_allowed(caller, tool)
             .await

@@ -119,11 +119,11 @@ impl Protocol {
             ));
         }
         let (tool, arguments) = tool_for(uri)?;
-        let value = self
+        let result = self
             .read(caller, tool, arguments)
             .await
             .map_err(|error| read_error(uri, &error))?;
-        let text = value.to_string();
+        let text = result.json.clone();
         Ok(
             ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type(JSON)])
                 .with_ttl_ms(millis(PROPERTY_TTL))

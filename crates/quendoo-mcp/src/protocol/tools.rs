@@ -14,7 +14,7 @@ use crate::{
     auth::{Scope, Scopes},
     executor::{Answer, Approval, Caller},
     policy::{HotelPolicy, Narrowing, Toolsets},
-    tools::{ToolDef, ToolError, whole_seconds},
+    tools::{Structured, ToolDef, ToolError, whole_seconds},
 };
 
 /// The key of the one question a write asks by elicitation.
@@ -134,7 +134,7 @@ impl Protocol {
                 )]);
                 Ok(InputRequiredResult::new(Some(requests), Some(code)).into())
             }
-            Ok(answer) => Ok(CallToolResult::structured(answer.into_structured(&name)).into()),
+            Ok(answer) => Ok(done(answer.into_structured(&name)).into()),
             Err(ToolError::UnknownTool(name)) => Err(ErrorData::invalid_params(
                 format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
                 None,
@@ -160,6 +160,14 @@ fn accepted(responses: Option<&BTreeMap<String, Value>>) -> Result<bool, ErrorDa
             )
         })?;
     Ok(answer.action == ElicitationAction::Accept)
+}
+
+/// A call's result: the structured value, and its JSON as the text block
+/// (made once, by the guard).
+fn done(Structured { value, json }: Structured) -> CallToolResult {
+    let mut result = CallToolResult::success(vec![ContentBlock::text(json)]);
+    result.structured_content = Some(value);
+    result
 }
 
 /// A failed call as a result the model reads; a refusal that can pass

@@ -85,12 +85,19 @@ impl ResultBudget {
 
     /// A PMS payload cut to fit: a list keeps its first items, an object of
     /// sections its first sections; `build` gets what is kept and, when
-    /// something was cut, what was left out.
+    /// something was cut, what was left out. `build` holds what it is given
+    /// once, as it is: a payload that fits whole is then measured once and
+    /// handed over without a copy (the guard after the tool still checks).
     pub fn fit_payload<R: Serialize>(
         self,
         data: Value,
         build: impl Fn(Value, Option<LeftOut<'_>>) -> R,
     ) -> Result<R, ToolError> {
+        const PLACEHOLDER: Value = Value::Null;
+        let envelope = json_size(&build(PLACEHOLDER, None)).saturating_sub("null".len());
+        if envelope.saturating_add(json_size(&data)) <= self.bytes() {
+            return Ok(build(data, None));
+        }
         match data {
             Value::Array(items) => self.fit(&items, |n| {
                 let left = (n < items.len()).then(|| LeftOut::Items(&items[n..]));
@@ -108,14 +115,15 @@ impl ResultBudget {
         }
     }
 
-    /// The last guard: `value` if it fits, else a refusal saying how large it
-    /// was and how to ask for less (never the result whole).
-    pub fn guard(self, value: Value) -> Result<Value, ToolError> {
-        let size = json_size(&value);
-        if size <= self.bytes() {
-            Ok(value)
+    /// The last guard: `value` with its JSON if it fits, else a refusal
+    /// saying how large it was and how to ask for less (never the result
+    /// whole).
+    pub fn guard(self, value: Value) -> Result<Structured, ToolError> {
+        let result = Structured::new(value);
+        if result.json.len() <= self.bytes() {
+            Ok(result)
         } else {
-            Err(self.exceeded(size))
+            Err(self.exceeded(result.json.len()))
         }
     }
 
@@ -155,6 +163,28 @@ impl fmt::Display for ResultBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.tokens)
     }
+}
+
+/// A tool's structured result and its compact JSON, serialized once: the
+/// guard measures it, and the transports send it as the result's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Structured {
+    pub value: Value,
+    pub json: String,
+}
+
+impl Structured {
+    pub fn new(value: Value) -> Self {
+        let json = json_text(&value);
+        Self { value, json }
+    }
+}
+
+/// `value` as compact JSON, written to bytes: `Value`'s `Display` (its
+/// `to_string`) goes through `fmt::Write`, a call per token, several times
+/// slower. A `Value` always serializes (its keys are strings).
+pub fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// What [`ResultBudget::fit_payload`] left out of a PMS payload.
@@ -309,9 +339,26 @@ mod tests {
     }
 
     #[test]
+    fn a_payload_that_fits_whole_is_kept_whole_to_the_byte() {
+        let wrap = |data: Value, left: Option<LeftOut<'_>>| json!({"data": data, "omitted": left.map(|l| l.count())});
+        // The last item padded until the whole is a whole number of tokens.
+        let payload = (0..BYTES_PER_TOKEN)
+            .map(|pad| json!(["a".repeat(30), "b".repeat(30), "c".repeat(30 + pad)]))
+            .find(|payload| json_size(&wrap(payload.clone(), None)) % BYTES_PER_TOKEN == 0)
+            .unwrap();
+        let tokens = json_size(&wrap(payload.clone(), None)) / BYTES_PER_TOKEN;
+        let whole = budget(tokens).fit_payload(payload.clone(), wrap).unwrap();
+        assert_eq!(whole, wrap(payload.clone(), None));
+        // A token less and the last item is cut.
+        let cut = budget(tokens - 1).fit_payload(payload, wrap).unwrap();
+        assert_eq!(cut["omitted"], 1);
+    }
+
+    #[test]
     fn the_guard_passes_what_fits_and_refuses_the_rest_with_its_size() {
         let small = json!({"a": 1});
-        assert_eq!(budget(10).guard(small.clone()).unwrap(), small);
+        let passed = budget(10).guard(small.clone()).unwrap();
+        assert_eq!((passed.value, passed.json.as_str()), (small, r#"{"a":1}"#));
         let big = json!({"a": "x".repeat(100)});
         let text = budget(10).guard(big).unwrap_err().to_string();
         assert!(text.contains("108 bytes"), "{text}");

@@ -32,7 +32,7 @@ use crate::{
     domain::KeyName,
     policy::{ToolTraits, Toolset},
 };
-pub use budget::{BYTES_PER_TOKEN, ResultBudget, json_size};
+pub use budget::{BYTES_PER_TOKEN, ResultBudget, Structured, json_size, json_text};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
 pub use error::{ToolError, whole_seconds};
@@ -118,7 +118,11 @@ impl ToolDef {
     /// Runs the handler on arguments that passed [`ToolDef::validate`]. A
     /// result still over the budget (a tool that does not cut its own) is
     /// refused with its size, never sent whole.
-    pub async fn run(&self, context: ToolContext, arguments: Value) -> Result<Value, ToolError> {
+    pub async fn run(
+        &self,
+        context: ToolContext,
+        arguments: Value,
+    ) -> Result<Structured, ToolError> {
         let budget = context.budget();
         budget.guard((self.handler)(context, arguments).await?)
     }

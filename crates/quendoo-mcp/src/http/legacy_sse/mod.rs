@@ -25,7 +25,7 @@ use axum::{
 };
 
 use super::{AppState, error::ApiError};
-use crate::storage::SseClaim;
+use crate::{storage::SseClaim, tools::json_text};
 pub use relay::{RelayError, RelayTarget};
 use rpc::Incoming;
 pub use sessions::Sessions;
@@ -92,7 +92,7 @@ async fn message(
     };
     let answer = rpc::answer(&state.protocol, &caller, request).await;
     if let Some(session) = stream {
-        let delivery = sessions.deliver(&session, answer.to_string()).await;
+        let delivery = sessions.deliver(&session, json_text(&answer)).await;
         if delivery == sessions::Delivery::Sent {
             return StatusCode::ACCEPTED.into_response();
         }

@@ -129,17 +129,22 @@ async fn call_tool(
     let params: CallToolRequestParams = parsed(params, "{\"name\": <tool>, \"arguments\": {...}}")?;
     // Revision 2024-11-05 has no elicitation: a write that needs a yes
     // answers its preview and code.
-    let CallToolResponse::Complete(result) = protocol.call_tool(caller, params, false).await?
+    let CallToolResponse::Complete(mut result) = protocol.call_tool(caller, params, false).await?
     else {
         return Err(ErrorData::internal_error(
             "a tool asked for input on a transport that cannot give it",
             None,
         ));
     };
-    let unwrapped = result.structured_content.clone().unwrap_or(Value::Null);
+    // The structured value goes in twice (`structuredContent`, and `result`
+    // for the dashboard): moved and cloned, not serialized to JSON again.
+    let structured = result.structured_content.take();
     let mut value = to_json(result)?;
     if let Value::Object(fields) = &mut value {
-        fields.insert("result".into(), unwrapped);
+        if let Some(structured) = &structured {
+            fields.insert("structuredContent".into(), structured.clone());
+        }
+        fields.insert("result".into(), structured.unwrap_or(Value::Null));
     }
     Ok(value)
 }
