@@ -84,6 +84,10 @@ fn elicits(context: &RequestContext<RoleServer>) -> bool {
             .is_some_and(|elicitation| elicitation.form.is_some() || elicitation.url.is_none())
 }
 
+/// Each handler that awaits the protocol boxes its future: the SDK spawns,
+/// and so moves, every request's future, which is as large as the largest
+/// handler's (the executor's, with the caches' and the database's futures
+/// inline) unless they are boxed.
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         server_info()
@@ -99,7 +103,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         let caller = caller(&context)?;
-        self.protocol.list_tools(&caller).await
+        Box::pin(self.protocol.list_tools(&caller)).await
     }
 
     async fn call_tool(
@@ -108,9 +112,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = caller(&context)?;
-        self.protocol
-            .call_tool(&caller, request, elicits(&context))
-            .await
+        Box::pin(self.protocol.call_tool(&caller, request, elicits(&context))).await
     }
 
     async fn list_resources(
@@ -118,7 +120,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        self.protocol.list_resources(&caller(&context)?).await
+        Box::pin(self.protocol.list_resources(&caller(&context)?)).await
     }
 
     async fn list_resource_templates(
@@ -126,9 +128,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        self.protocol
-            .list_resource_templates(&caller(&context)?)
-            .await
+        Box::pin(self.protocol.list_resource_templates(&caller(&context)?)).await
     }
 
     async fn read_resource(
@@ -137,9 +137,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let caller = caller(&context)?;
-        Ok(self
-            .protocol
-            .read_resource(&caller, &request.uri)
+        Ok(Box::pin(self.protocol.read_resource(&caller, &request.uri))
             .await?
             .into())
     }
@@ -169,7 +167,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, ErrorData> {
         let caller = caller(&context)?;
-        self.protocol.complete(&caller, &request).await
+        Box::pin(self.protocol.complete(&caller, &request)).await
     }
 }
 
