@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Instructions per request, counted by callgrind (valgrind): the same total
-# for the same binary and requests whatever else the machine is doing, so
-# two builds can be told apart where CPU time (hot_path.sh) moves by ±10%
+# Instructions per request, counted by callgrind (valgrind): nearly the same
+# total for the same binary and requests whatever else the machine is doing,
+# so two builds can be told apart where CPU time (hot_path.sh) moves by ±10%
 # from run to run on a shared host. User-space instructions only: system
 # calls count as one each, the kernel's work not at all. The release server
 # on SQLite runs under callgrind; each request is sent WARM times, the
 # counters zeroed, then sent N times (oha, 4 connections) and the count
-# divided by N. A measurement, never a test assertion.
+# divided by N (under 1% apart from run to run). A measurement, never a
+# test assertion.
 #
 # Usage: crates/quendoo-mcp/bench/instructions.sh
 # Environment (optional): N=1000  WARM=200  BUILD=0 (take the binaries built)
