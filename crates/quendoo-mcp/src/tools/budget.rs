@@ -180,9 +180,10 @@ impl Structured {
     }
 }
 
-/// `value` as compact JSON, written to bytes: `Value`'s `Display` (its
-/// `to_string`) goes through `fmt::Write`, a call per token, several times
-/// slower. A `Value` always serializes (its keys are strings).
+/// `value` as compact JSON, written as bytes: `Value`'s `Display` (its
+/// `to_string`) goes through `fmt::Write`, a call per token (a
+/// `get_rooms_details` on `/mcp` took 4% more instructions that way). A
+/// `Value` always serializes (its keys are strings).
 pub fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
