@@ -199,7 +199,24 @@ where
 fn define<A, O, F, Fut>(spec: Spec, handler: F) -> ToolDef
 where
     A: DeserializeOwned + JsonSchema + Send + 'static,
-    O: Serialize + JsonSchema + 'static,
+    O: Serialize + JsonSchema + Send + 'static,
+    F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
+{
+    define_with(spec, handler, serde_json::to_value)
+}
+
+/// [`define`], with the output's JSON made by `into_json`: for an output
+/// holding a PMS payload, which [`payload_json`] moves in where serde would
+/// copy it node by node.
+fn define_with<A, O, F, Fut>(
+    spec: Spec,
+    handler: F,
+    into_json: fn(O) -> serde_json::Result<Value>,
+) -> ToolDef
+where
+    A: DeserializeOwned + JsonSchema + Send + 'static,
+    O: JsonSchema + Send + 'static,
     F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
 {
@@ -209,7 +226,7 @@ where
     let handler: Step<Value> = Box::new(move |context, arguments| {
         let output = handler(context, arguments);
         Box::pin(async move {
-            serde_json::to_value(output.await?).map_err(|error| ToolError::Internal(error.into()))
+            into_json(output.await?).map_err(|error| ToolError::Internal(error.into()))
         })
     });
     ToolDef {
@@ -225,6 +242,21 @@ where
         handler,
         preview: None,
     }
+}
+
+/// The JSON of an output holding a PMS payload in its field `data`, which
+/// `payload` points at: the rest serialized, the payload moved in. The
+/// same JSON as serde's, without copying the payload.
+fn payload_json<T: Serialize>(
+    mut output: T,
+    payload: fn(&mut T) -> &mut Value,
+) -> serde_json::Result<Value> {
+    let data = std::mem::take(payload(&mut output));
+    let mut json = serde_json::to_value(&output)?;
+    if let Some(fields) = json.as_object_mut() {
+        fields.insert("data".into(), data);
+    }
+    Ok(json)
 }
 
 /// Builds a write: `preview` says what it would change (from the PMS's

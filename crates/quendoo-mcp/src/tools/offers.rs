@@ -6,7 +6,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Hints, Spec, ToolDef, budget::Cut, define, property::Language, schema};
+use super::{
+    Hints, Spec, ToolDef, budget::Cut, define_with, payload_json, property::Language, schema,
+};
 use crate::{domain::KeyName, policy::Toolset};
 
 #[derive(Deserialize, JsonSchema)]
@@ -44,8 +46,14 @@ struct Offers {
     cut: Option<Cut>,
 }
 
+impl Offers {
+    fn into_json(self) -> serde_json::Result<Value> {
+        payload_json(self, |output| &mut output.data)
+    }
+}
+
 pub fn get_booking_offers() -> ToolDef {
-    define(
+    define_with(
         Spec {
             name: "get_booking_offers",
             title: "Priced offers for a stay",
@@ -89,5 +97,33 @@ pub fn get_booking_offers() -> ToolDef {
                 }),
             })
         },
+        Offers::into_json,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_payload_moved_in_makes_serdes_json() {
+        for cut in [None, Some(2)] {
+            let offers = || Offers {
+                bm_code: "bm-1".into(),
+                date_from: NaiveDate::from_ymd_opt(2027, 1, 10).unwrap(),
+                nights: 2,
+                data: json!([{"room_id": 1, "total": 240.5}]),
+                cut: cut.map(|omitted| Cut {
+                    omitted,
+                    ask_next: "say so".into(),
+                }),
+            };
+            assert_eq!(
+                offers().into_json().unwrap(),
+                serde_json::to_value(offers()).unwrap()
+            );
+        }
+    }
 }

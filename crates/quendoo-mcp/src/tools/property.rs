@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::{
     Hints, Preview, Spec, ToolDef,
     budget::{Cut, LeftOut},
-    define, define_write, schema,
+    define_with, define_write, payload_json, schema,
 };
 use crate::{domain::KeyName, policy::Toolset};
 
@@ -39,6 +39,10 @@ struct PmsData {
 }
 
 impl PmsData {
+    fn into_json(self) -> serde_json::Result<Value> {
+        payload_json(self, |output| &mut output.data)
+    }
+
     /// `data` checked, then cut to the budget; `ask_next` says how to
     /// ask for what was left out.
     fn fitted(
@@ -74,7 +78,7 @@ fn left_out_names(left: &LeftOut<'_>) -> String {
 }
 
 pub fn get_property_settings() -> ToolDef {
-    define(
+    define_with(
         Spec {
             name: "get_property_settings",
             title: "Property settings",
@@ -103,6 +107,7 @@ pub fn get_property_settings() -> ToolDef {
                 )
             })
         },
+        PmsData::into_json,
     )
 }
 
@@ -118,7 +123,7 @@ struct RoomsArgs {
 }
 
 pub fn get_rooms_details() -> ToolDef {
-    define(
+    define_with(
         Spec {
             name: "get_rooms_details",
             title: "Room types in detail",
@@ -142,6 +147,7 @@ pub fn get_rooms_details() -> ToolDef {
                 )
             })
         },
+        PmsData::into_json,
     )
 }
 
@@ -202,5 +208,29 @@ fn short(value: &Value) -> String {
     match text.char_indices().nth(MAX) {
         Some((end, _)) => format!("{}...", &text[..end]),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_payload_moved_in_makes_serdes_json() {
+        for cut in [None, Some(2)] {
+            let data = || PmsData {
+                data: json!({"rooms": [{"id": 1, "name": "Double"}]}),
+                cut: cut.map(|omitted| Cut {
+                    omitted,
+                    ask_next: "ask for room 2".into(),
+                }),
+            };
+            assert_eq!(
+                data().into_json().unwrap(),
+                serde_json::to_value(data()).unwrap()
+            );
+        }
     }
 }
