@@ -38,6 +38,7 @@ count() {
   local method=(-m POST -T application/json -d "$body")
   [ -z "$body" ] && method=()
   local oha=(oha --no-tui --output-format json -c 4 "${method[@]}" "$@")
+  succeeds "$name" "$url" "$body" "$@" || return 0
   "${oha[@]}" -n "$WARM" "$url" >oha.json
   callgrind_control -z "$server_pid" >/dev/null 2>&1
   "${oha[@]}" -n "$N" "$url" >oha.json

@@ -59,6 +59,22 @@ start_server() { # upstream base URL, then NAME=value...
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 
+# Whether one answer from URL (body '' for a GET, then headers) is a
+# success: HTTP 2xx and, for JSON-RPC, neither an error nor a tool's
+# `isError` (a tool's failure is still HTTP 200). Says why not.
+succeeds() { # name, URL, body, then headers (-H ...)
+  local name=$1 url=$2 body=$3; shift 3
+  local post=(-H "Content-Type: application/json" -d "$body")
+  [ -z "$body" ] && post=()
+  curl -fsS "$url" "${post[@]}" "$@" -o answer.json && python3 -c '
+import json, sys
+answer = json.load(open("answer.json"))
+result = answer.get("result") if isinstance(answer, dict) else None
+sys.exit(1 if "error" in answer or (isinstance(result, dict) and result.get("isError")) else 0)' && return
+  echo "$name: not a success: $(head -c 300 answer.json 2>/dev/null)"
+  return 1
+}
+
 # CPU time (user + system, in clock ticks) of the server, or of the PID given.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${1:-$server_pid}/stat"; }
 rss_mib() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$server_pid/status"; }
