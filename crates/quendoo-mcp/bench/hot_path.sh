@@ -13,6 +13,8 @@
 #
 # Usage: crates/quendoo-mcp/bench/hot_path.sh
 # Environment (optional): DURATION=10s  RATE=1000  SEED=1 (0 skips Python)
+#   ROUNDS=1 (the 16-connection lines run that many times in turn, then
+#   each one's median: a shared host moves a single figure by 10% and more)
 #   DATABASE_URL (default: a SQLite file in the work directory)
 #   STREAMS=2000 (idle /sse streams)
 #   RUST_LOG (the server's filter; unset means its default, as deployed)
@@ -30,8 +32,9 @@ load() { uptime | sed 's/.*load average: /load /'; }
 
 # The cost of one kind of request to the process $measured (the server by
 # default): name, URL, body ('' for a GET), then headers (-H ...); $rate
-# holds oha's options for a fixed rate. One line of figures; the req/s also
-# goes to rps.<name>.
+# holds oha's options for a fixed rate. One line of figures; the req/s and
+# the CPU per request are also added to rps.<name> and cpu.<name>, and
+# the name to `names`.
 measure() {
   local name=$1 url=$2 body=$3; shift 3
   local method=(-m POST -T application/json -d "$body")
@@ -55,7 +58,10 @@ p = r["latencyPercentiles"]
 ms = lambda s: f"{s * 1000:.2f} ms" if s is not None else "-"
 cpu = (after - before) / hz / max(total, 1) * 1e6
 bad = f", {total - ok} not 2xx {codes}" if ok != total else ""
-open("rps." + "".join(c if c.isalnum() else "_" for c in name), "w").write(str(r['summary']['requestsPerSec']))
+file = "".join(c if c.isalnum() else "_" for c in name)
+print(r["summary"]["requestsPerSec"], file=open("rps." + file, "a"))
+print(cpu, file=open("cpu." + file, "a"))
+print(name, file=open("names", "a"))
 print(f"{name:<44} {r['summary']['requestsPerSec']:>8.0f} req/s  p50 {ms(p['p50']):>9}  p99 {ms(p['p99']):>9}  "
       f"CPU {cpu:>4.0f} µs/req  ({load}){bad}")
 PY
@@ -107,13 +113,27 @@ rest_body="{\"connection_id\":\"$connection\",\"tool_name\":\"get_rooms_details\
 legacy_path="/messages/?session_id=task_bench"
 legacy_headers=(-H "X-Quendoo-Api-Key: bench-key")
 
-echo "== 16 connections, $DURATION each (server on core 0; simulator and oha on core 1)"
-measure "GET /health" "$at/health" ''
-measure "ping on /mcp" "$at/mcp" "$(mcp_call ping '{}')" "${mcp_headers[@]}"
-measure "tools/list on /mcp" "$at/mcp" "$(mcp_call tools/list '{}')" "${mcp_headers[@]}"
-measure "get_rooms_details on /mcp" "$at/mcp" "$(mcp_call tools/call "$rooms")" "${mcp_headers[@]}"
-measure "get_rooms_details on REST" "$at/mcp/tools/execute" "$rest_body"
-measure "get_rooms_details on legacy" "$at$legacy_path" "$(mcp_call tools/call "$rooms")" "${legacy_headers[@]}"
+for round in $(seq "${ROUNDS:-1}"); do
+  echo "== 16 connections, $DURATION each (server on core 0; simulator and oha on core 1), round $round"
+  measure "GET /health" "$at/health" ''
+  measure "ping on /mcp" "$at/mcp" "$(mcp_call ping '{}')" "${mcp_headers[@]}"
+  measure "tools/list on /mcp" "$at/mcp" "$(mcp_call tools/list '{}')" "${mcp_headers[@]}"
+  measure "get_rooms_details on /mcp" "$at/mcp" "$(mcp_call tools/call "$rooms")" "${mcp_headers[@]}"
+  measure "get_rooms_details on REST" "$at/mcp/tools/execute" "$rest_body"
+  measure "get_rooms_details on legacy" "$at$legacy_path" "$(mcp_call tools/call "$rooms")" "${legacy_headers[@]}"
+done
+if [ "${ROUNDS:-1}" -gt 1 ]; then
+  echo "== medians of $ROUNDS rounds"
+  python3 - <<'PY'
+import statistics
+for name in dict.fromkeys(open("names").read().splitlines()):
+    file = "".join(c if c.isalnum() else "_" for c in name)
+    values = [float(line) for line in open("rps." + file)]
+    cpu = [float(line) for line in open("cpu." + file)]
+    print(f"{name:<44} {statistics.median(values):>8.0f} req/s  CPU {statistics.median(cpu):>4.0f} µs/req"
+          f"  (CPU of each round: {', '.join(f'{c:.0f}' for c in cpu)})")
+PY
+fi
 
 echo "== a fixed $RATE calls/s, $DURATION each (latency from when each call was due)"
 rate="-q $RATE --latency-correction"
@@ -145,8 +165,9 @@ seed_connection=$(curl -fsS -X POST "http://127.0.0.1:$seed_port/mcp/connect?ten
 measure "get_rooms_details on the seed's REST" "http://127.0.0.1:$seed_port/mcp/tools/execute" \
   "{\"connection_id\":\"$seed_connection\",\"tool_name\":\"get_rooms_details\",\"tool_args\":{}}"
 python3 - <<'PY'
-seed = float(open("rps.get_rooms_details_on_the_seed_s_REST").read())
+import statistics
+rps = lambda name: statistics.median(float(line) for line in open(f"rps.get_rooms_details_on_{name}"))
+seed = rps("the_seed_s_REST")
 for transport in ("_mcp", "REST", "legacy"):
-    ours = float(open(f"rps.get_rooms_details_on_{transport}").read())
-    print(f"get_rooms_details on {transport.strip('_')}: {ours / seed:.0f} times the seed's req/s")
+    print(f"get_rooms_details on {transport.strip('_')}: {rps(transport) / seed:.0f} times the seed's req/s")
 PY

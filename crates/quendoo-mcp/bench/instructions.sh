@@ -22,38 +22,28 @@ command -v valgrind >/dev/null || { echo "needs valgrind"; exit 1; }
 
 bench_hotel
 start_sim
-port=$(free_port)
-TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0 valgrind --tool=callgrind \
-  --callgrind-out-file="$work/callgrind.%p" "$target/release/quendoo-mcp" --dev \
-  --database-url "$db_url" serve --port "$port" --quendoo-base-url "$sim_url" >>server.log 2>&1 &
-server_pid=$!
-wait_until_up "http://127.0.0.1:$port/health" 600
+pin=$callgrind start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
 at=http://127.0.0.1:$port
 connection=$(curl -fsS -X POST "$at/mcp/connect" -H "Authorization: Bearer $token" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["connection_id"])')
 
 # name, URL, body ('' for a GET), then headers (-H ...)
 count() {
-  local name=$1 url=$2 body=$3; shift 3
+  local name=$1 url=$2 body=$3 dump; shift 3
   local method=(-m POST -T application/json -d "$body")
   [ -z "$body" ] && method=()
   local oha=(oha --no-tui --output-format json -c 4 "${method[@]}" "$@")
   succeeds "$name" "$url" "$body" "$@" || return 0
   "${oha[@]}" -n "$WARM" "$url" >oha.json
-  callgrind_control -z "$server_pid" >/dev/null 2>&1
+  callgrind_zero
   "${oha[@]}" -n "$N" "$url" >oha.json
-  callgrind_control -d "$name" "$server_pid" >/dev/null 2>&1
-  python3 - "$name" "$N" "$work" <<'PY'
-import glob, json, os, sys
-name, n, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+  dump=$(callgrind_dump "$name")
+  python3 - "$name" "$(per_request "$dump" "$N")" <<'PY'
+import json, sys
+name, each = sys.argv[1], json.loads(sys.argv[2])
 codes = json.load(open("oha.json")).get("statusCodeDistribution", {})
 bad = sum(v for k, v in codes.items() if not k.startswith("2"))
-dump = max(glob.glob(f"{work}/callgrind.*.*"), key=os.path.getmtime)
-total = next(int(line.split()[1]) for line in open(dump) if line.startswith("summary:"))
-if os.environ.get("KEEP"):
-    os.makedirs(os.environ["KEEP"], exist_ok=True)
-    os.replace(dump, os.path.join(os.environ["KEEP"], "callgrind." + "".join(c if c.isalnum() else "_" for c in name)))
-print(f"{name:<34} {total / n / 1000:>8.1f}k instructions per request" + (f"  ({bad} not 2xx {codes})" if bad else ""))
+print(f"{name:<34} {each['Ir'] / 1000:>8.1f}k instructions per request" + (f"  ({bad} not 2xx {codes})" if bad else ""))
 PY
 }
 mcp=(-H "Authorization: Bearer $token" -H "Accept: application/json, text/event-stream"

@@ -46,8 +46,8 @@ wait_until_up() { # URL [tries, 0.1 s apart; default 100]
 }
 
 # The server on the bench database, asking `base` for the PMS, with extra
-# environment assignments; $pin (e.g. "taskset -c 0") pins it. Sets $port
-# and $server_pid.
+# environment assignments; $pin (e.g. "taskset -c 0", or "$callgrind") runs
+# it under that command. Sets $port and $server_pid.
 server_pid=""
 start_server() { # upstream base URL, then NAME=value...
   local base=$1; shift
@@ -55,7 +55,48 @@ start_server() { # upstream base URL, then NAME=value...
   ${pin:-} env "$@" "$target/release/quendoo-mcp" --dev --database-url "$db_url" serve \
     --port "$port" --quendoo-base-url "$base" >>server.log 2>&1 &
   server_pid=$!
-  wait_until_up "http://127.0.0.1:$port/health"
+  # Under valgrind the start takes seconds.
+  wait_until_up "http://127.0.0.1:$port/health" 600
+}
+
+# Counting instead of timing: `pin="$callgrind" start_server ...` runs the
+# server under callgrind (valgrind), whose counts are nearly the same run to
+# run whatever else the machine is doing. User space only: a system call
+# counts as one instruction, the kernel's work not at all.
+callgrind="valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=$work/callgrind.%p"
+callgrind_zero() { callgrind_control -z "$server_pid" >/dev/null 2>&1; }
+# Dumps what was counted since callgrind_zero; prints the dump's path
+# (KEEP=DIR keeps it there as callgrind.NAME, for callgrind_annotate).
+callgrind_dump() { # name
+  local dump kept
+  callgrind_control -d "$1" "$server_pid" >/dev/null 2>&1
+  dump=$(ls -t "$work"/callgrind.*.* | head -1)
+  if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP"
+    kept=$KEEP/callgrind.$(printf %s "$1" | tr -c '[:alnum:]' _)
+    mv "$dump" "$kept"
+    dump=$kept
+  fi
+  echo "$dump"
+}
+# A dump's totals divided by `requests`, as JSON: each event (Ir, the
+# instructions; with --cache-sim=yes also I1mr, D1mr, D1mw: first-level
+# misses, ILmr, DLmr, DLmw: last-level misses) and, with the misses,
+# callgrind's estimate of cycles: Ir + 10 x L1 misses + 100 x LL misses.
+per_request() { # dump, requests
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+dump, requests = sys.argv[1], int(sys.argv[2])
+lines = open(dump).read().splitlines()
+names = next(line.split()[1:] for line in lines if line.startswith("events:"))
+totals = next(line.split()[1:] for line in lines if line.startswith("summary:"))
+each = {name: int(total) / max(requests, 1) for name, total in zip(names, totals)}
+if "D1mr" in each:
+    l1 = each["I1mr"] + each["D1mr"] + each["D1mw"]
+    ll = each["ILmr"] + each["DLmr"] + each["DLmw"]
+    each["cycles"] = each["Ir"] + 10 * l1 + 100 * ll
+print(json.dumps(each))
+PY
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 

@@ -10,8 +10,19 @@
 # with all of them (the difference divided by HOTELS: memory per cached
 # hotel, everything included). A measurement, never a test assertion.
 #
+# With CALLGRIND=1 the server runs under callgrind with its cache simulator
+# instead, unpinned, and each line is what a request costs in counts, not
+# seconds: instructions, first- and last-level cache misses (simulated, the
+# host's cache sizes) and callgrind's estimate of cycles from them; the
+# ratio is then one hotel's estimate over many hotels'. Where CPU time moves
+# by 10% and more from run to run, these counts move by about 1%; what they
+# miss is what the model leaves out (TLB misses, prefetching, the kernel).
+# Under valgrind a request takes about 50 times as long: the warm-up (every
+# hotel once) takes minutes.
+#
 # Usage: crates/quendoo-mcp/bench/many_hotels.sh
 # Environment (optional): HOTELS=10000  DURATION=10s
+#   CALLGRIND=1 (above; KEEP=DIR keeps its dumps there)
 #   ONE_PROPERTY=1 (the simulator answers every hotel's key from one
 #   property's data, so its memory stays small: what is left of a slowdown
 #   is ours)
@@ -44,7 +55,12 @@ if [ "${ONE_PROPERTY:-0}" = 1 ]; then
   keys=("${keys[0]}")
 fi
 start_sim "${keys[@]}"
-pin="taskset -c 0" start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
+pin="taskset -c 0"
+if [ "${CALLGRIND:-0}" = 1 ]; then
+  command -v valgrind >/dev/null || { echo "needs valgrind"; exit 1; }
+  pin="$callgrind --cache-sim=yes"
+fi
+start_server "$sim_url" TENANT_CALLS_PER_MINUTE=0 TENANT_CALLS_IN_FLIGHT=0
 
 cat >rotate.lua <<'LUA'
 -- Each request carries the next token of $TOKENS (each connection starts
@@ -64,15 +80,19 @@ function request()
 end
 LUA
 
-# One line: req/s and CPU per request of $BODY with the tokens of $TOKENS.
+# One line: req/s and CPU per request of $BODY with the tokens of $TOKENS
+# (with CALLGRIND=1: counts per request).
 run() { # name, duration
-  local before after
+  local before after counts='{}'
   before=$(cpu_ticks)
+  [ "${CALLGRIND:-0}" = 1 ] && callgrind_zero
   taskset -c 1 wrk -t1 -c16 -d"$2" -s rotate.lua "http://127.0.0.1:$port/mcp" >wrk.out
   after=$(cpu_ticks)
-  python3 - "$1" "$before" "$after" "$(getconf CLK_TCK)" "$(load)" <<'PY'
-import re, sys
+  [ "${CALLGRIND:-0}" = 1 ] && counts=$(per_request "$(callgrind_dump "$1")" "$(requests)")
+  python3 - "$1" "$before" "$after" "$(getconf CLK_TCK)" "$(load)" "$counts" <<'PY'
+import json, re, sys
 name, before, after, hz, load = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+counts = json.loads(sys.argv[6])
 out = open("wrk.out").read()
 requests = int(re.search(r"(\d+) requests in", out).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -82,17 +102,33 @@ cpu = (after - before) / hz / max(requests, 1) * 1e6
 # says whether two lines did the same work.
 size, unit = re.search(r"requests in [^,]+, ([\d.]+)([KMG]?B) read", out).groups()
 answer = float(size) * {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[unit] / max(requests, 1)
-open("rps." + name.replace(" ", "_"), "w").write(str(rps))
-print(f"{name:<40} {rps:>8.0f} req/s  CPU {cpu:>4.0f} µs/req  {answer:>6.0f} B/answer  ({load})"
-      + (f", {bad.group(1)} not 2xx" if bad else ""))
+if counts:
+    # The cost compared is the estimate of cycles: fewer is faster.
+    open("rps." + name.replace(" ", "_"), "w").write(str(1 / counts["cycles"]))
+    l1 = counts["I1mr"] + counts["D1mr"] + counts["D1mw"]
+    ll = counts["ILmr"] + counts["DLmr"] + counts["DLmw"]
+    print(f"{name:<40} {counts['Ir'] / 1000:>7.1f}k instructions  {l1:>6.0f} L1 misses  {ll:>5.0f} LL misses  "
+          f"~{counts['cycles'] / 1000:.1f}k cycles per request  {answer:>6.0f} B/answer  ({requests} requests)"
+          + (f", {bad.group(1)} not 2xx" if bad else ""))
+else:
+    open("rps." + name.replace(" ", "_"), "w").write(str(rps))
+    print(f"{name:<40} {rps:>8.0f} req/s  CPU {cpu:>4.0f} µs/req  {answer:>6.0f} B/answer  ({load})"
+          + (f", {bad.group(1)} not 2xx" if bad else ""))
 PY
 }
+requests() { grep -oE '^ *[0-9]+ requests in' wrk.out | grep -oE '[0-9]+'; }
 
-# Warms the caches with every token of $TOKENS, then measures.
+# Warms the caches with every token of $TOKENS, then measures. One wrk
+# thread keeps one place in the list for all its connections: as many
+# requests as tokens call each hotel once.
 measure() { # name
-  local warm
-  warm=$(python3 -c "print(max(2, $(wc -l <"$TOKENS") // 1000 + 2))")
-  taskset -c 1 wrk -t1 -c16 -d"${warm}s" -s rotate.lua "http://127.0.0.1:$port/mcp" >/dev/null
+  local tokens sent=0
+  tokens=$(wc -l <"$TOKENS")
+  while [ "$sent" -le "$tokens" ]; do
+    taskset -c 1 wrk -t1 -c16 -d"$(python3 -c "print(min(30, max(2, $tokens // 1000 + 2)))")s" \
+      -s rotate.lua "http://127.0.0.1:$port/mcp" >wrk.out
+    sent=$((sent + $(requests)))
+  done
   run "$1" "$DURATION"
 }
 
@@ -109,6 +145,7 @@ for request in ping get_rooms_details; do
   python3 -c "print(f'  {$HOTELS} hotels ÷ 1 hotel: {float(open(\"rps.${request},_${HOTELS}_hotels\").read()) / float(open(\"rps.${request},_1_hotel\").read()):.3f}')"
 done
 all_rss=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status")
-echo "server RSS: 1 hotel $((one_rss / 1024)) MiB, $HOTELS hotels $((all_rss / 1024)) MiB:" \
+# Under valgrind the RSS is valgrind's.
+[ "${CALLGRIND:-0}" = 1 ] || echo "server RSS: 1 hotel $((one_rss / 1024)) MiB, $HOTELS hotels $((all_rss / 1024)) MiB:" \
   "$(python3 -c "print(round(($all_rss - $one_rss) * 1024 / $HOTELS))") bytes per hotel"
 grep " ERROR \| WARN " server.log | cut -d" " -f2- | cut -c1-240 | sort | uniq -c | sort -rn | head -5 || true
