@@ -2,7 +2,8 @@
 //! set: at most `MAX_CONNECTIONS` open at once (the rest wait in the
 //! kernel's queue instead of failing with "too many open files"), a request
 //! head must arrive within `HEADER_READ_TIMEOUT` (a slowloris client, or a
-//! connection idle between requests, is closed), and the open-file limit
+//! connection idle between requests, is closed) and be at most
+//! `MAX_HEAD_BYTES` long, and the open-file limit
 //! raised to what the system allows. On shutdown every connection finishes
 //! its request and closes; the server waits for them.
 
@@ -31,6 +32,14 @@ use tower::ServiceExt;
 /// database pool, the PMS client, logs).
 const RESERVED_FILES: u64 = 128;
 
+/// The largest request head (request line and headers) an HTTP/1
+/// connection reads; a larger one is answered 431 (Tomcat's and Jetty's
+/// default too). It is hyper's read buffer's cap, the smallest it takes:
+/// at hyper's default (about 400 KiB) each idle `/sse` stream held 4 KiB
+/// more (`bench/legacy_sse_idle_streams.sh`: 19 KiB, with it 15). Bodies
+/// are bounded by `MAX_BODY_BYTES`, not by it; they are read 8 KiB at a time.
+pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds {
     pub max_connections: usize,
@@ -50,7 +59,8 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(bounds.header_read_timeout);
+        .header_read_timeout(bounds.header_read_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     loop {

@@ -1,7 +1,8 @@
 //! Connections that hold the server without asking anything are closed:
 //! one that sends no request head in time, one that sends it a byte at a
 //! time, one left idle after a request; and past `MAX_CONNECTIONS`, new
-//! connections wait for a place instead of exhausting the open files.
+//! connections wait for a place instead of exhausting the open files. A
+//! request head is bounded; a body is not bounded by it.
 
 use std::time::Duration;
 
@@ -11,7 +12,14 @@ use tokio::{
     time::timeout,
 };
 
-use crate::support::{TestDb, app::TestApp};
+use quendoo_mcp::server::MAX_HEAD_BYTES;
+use serde_json::json;
+
+use crate::support::{
+    TestDb,
+    app::TestApp,
+    transports::{Transport, rpc},
+};
 
 /// A bound for a hang, not a measurement.
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -94,4 +102,42 @@ async fn past_the_cap_a_connection_waits_for_a_place() {
             || answer.contains("200 OK"),
         "{answer}"
     );
+}
+
+/// The answer to `head` sent alone on a new connection, up to its status line.
+async fn status_line(app: &TestApp, head: &[u8]) -> String {
+    let mut socket = TcpStream::connect(app.addr).await.unwrap();
+    socket.write_all(head).await.unwrap();
+    let answer = until_closed(&mut socket).await.expect("an answer");
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_head_past_8_kib_is_refused_and_a_longer_body_is_not() {
+    let app = TestApp::spawn(TestDb::sqlite().await).await;
+    let head = |padding: usize| {
+        format!(
+            "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Padding: {}\r\n\r\n",
+            "p".repeat(padding)
+        )
+    };
+    let under = status_line(&app, head(MAX_HEAD_BYTES - 200).as_bytes()).await;
+    assert!(under.starts_with("HTTP/1.1 200"), "{under}");
+    let over = status_line(&app, head(MAX_HEAD_BYTES).as_bytes()).await;
+    assert!(over.starts_with("HTTP/1.1 431"), "{over}");
+
+    // A body many times the head's cap is read whole.
+    let hotel = app.hotel("Long Body Hotel").await;
+    let padding = "b".repeat(8 * MAX_HEAD_BYTES);
+    let (status, answer) = rpc(
+        &app,
+        &hotel,
+        Transport::Mcp,
+        "ping",
+        json!({"_meta": {"padding": padding}}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["result"], json!({}), "{answer}");
 }
