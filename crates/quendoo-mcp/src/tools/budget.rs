@@ -5,8 +5,8 @@
 use std::{fmt, io, str::FromStr};
 
 use schemars::JsonSchema;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value, value::RawValue};
 
 use super::ToolError;
 
@@ -86,40 +86,47 @@ impl ResultBudget {
     /// A PMS payload cut to fit: a list keeps its first items, an object of
     /// sections its first sections; `build` gets what is kept and, when
     /// something was cut, what was left out. `build` holds what it is given
-    /// once, as it is: a payload that fits whole is then measured once and
-    /// handed over without a copy (the guard after the tool still checks).
+    /// once, as it is. A payload is measured by serializing it: one that
+    /// fits whole is handed over with that JSON, so it is serialized once
+    /// (the guard after the tool still checks the whole); one that does not
+    /// costs that JSON's memory until it is cut.
     pub fn fit_payload<R: Serialize>(
         self,
         data: Value,
-        build: impl Fn(Value, Option<LeftOut<'_>>) -> R,
+        build: impl Fn(Payload, Option<LeftOut<'_>>) -> R,
     ) -> Result<R, ToolError> {
-        const PLACEHOLDER: Value = Value::Null;
-        let envelope = json_size(&build(PLACEHOLDER, None)).saturating_sub("null".len());
-        if envelope.saturating_add(json_size(&data)) <= self.bytes() {
-            return Ok(build(data, None));
+        let envelope = json_size(&build(Payload::default(), None)).saturating_sub("null".len());
+        if let Ok(json) = serde_json::value::to_raw_value(&data)
+            && envelope.saturating_add(json.get().len()) <= self.bytes()
+        {
+            return Ok(build(
+                Payload {
+                    value: data,
+                    json: Some(json),
+                },
+                None,
+            ));
         }
         match data {
             Value::Array(items) => self.fit(&items, |n| {
                 let left = (n < items.len()).then(|| LeftOut::Items(&items[n..]));
-                build(Value::Array(items[..n].to_vec()), left)
+                build(Value::Array(items[..n].to_vec()).into(), left)
             }),
             Value::Object(sections) => {
                 let sections: Vec<(String, Value)> = sections.into_iter().collect();
                 self.fit(&sections, |n| {
                     let kept: Map<String, Value> = sections[..n].iter().cloned().collect();
                     let left = (n < sections.len()).then(|| LeftOut::Sections(&sections[n..]));
-                    build(Value::Object(kept), left)
+                    build(Value::Object(kept).into(), left)
                 })
             }
-            other => Ok(build(other, None)),
+            other => Ok(build(other.into(), None)),
         }
     }
 
-    /// The last guard: `value` with its JSON if it fits, else a refusal
-    /// saying how large it was and how to ask for less (never the result
-    /// whole).
-    pub fn guard(self, value: Value) -> Result<Structured, ToolError> {
-        let result = Structured::new(value);
+    /// The last guard: the result if it fits, else a refusal saying how
+    /// large it was and how to ask for less (never the result whole).
+    pub fn guard(self, result: Structured) -> Result<Structured, ToolError> {
         if result.json.len() <= self.bytes() {
             Ok(result)
         } else {
@@ -186,6 +193,42 @@ impl Structured {
 /// `Value` always serializes (its keys are strings).
 pub fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
+}
+
+/// A PMS payload as a tool's output holds it: its value and, when
+/// [`ResultBudget::fit_payload`] found it fits whole, the compact JSON it
+/// measured it by, which serializing the output writes as it is.
+#[derive(Debug, Default)]
+pub struct Payload {
+    value: Value,
+    json: Option<Box<RawValue>>,
+}
+
+impl Payload {
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value, moved out; what is left serializes as `null`.
+    pub fn take(&mut self) -> Value {
+        self.json = None;
+        std::mem::take(&mut self.value)
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Self {
+        Payload { value, json: None }
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.json {
+            Some(json) => json.serialize(serializer),
+            None => self.value.serialize(serializer),
+        }
+    }
 }
 
 /// What [`ResultBudget::fit_payload`] left out of a PMS payload.
@@ -323,7 +366,7 @@ mod tests {
         let (kept, left) = budget(20)
             .fit_payload(list, |kept, left| (kept, left.map(|l| l.count())))
             .unwrap();
-        assert_eq!((kept.as_array().unwrap().len(), left), (2, Some(1)));
+        assert_eq!((kept.value().as_array().unwrap().len(), left), (2, Some(1)));
 
         let sections = json!({"rooms": "r".repeat(40), "rates": "t".repeat(40)});
         let (kept, left) = budget(20)
@@ -335,33 +378,48 @@ mod tests {
                 (kept, names)
             })
             .unwrap();
-        assert_eq!(kept.as_object().unwrap().len(), 1);
+        assert_eq!(kept.value().as_object().unwrap().len(), 1);
         assert_eq!(left.len(), 1);
     }
 
     #[test]
     fn a_payload_that_fits_whole_is_kept_whole_to_the_byte() {
-        let wrap = |data: Value, left: Option<LeftOut<'_>>| json!({"data": data, "omitted": left.map(|l| l.count())});
+        let wrap = |data: Payload, left: Option<LeftOut<'_>>| json!({"data": data, "omitted": left.map(|l| l.count())});
         // The last item padded until the whole is a whole number of tokens.
         let payload = (0..BYTES_PER_TOKEN)
             .map(|pad| json!(["a".repeat(30), "b".repeat(30), "c".repeat(30 + pad)]))
-            .find(|payload| json_size(&wrap(payload.clone(), None)) % BYTES_PER_TOKEN == 0)
+            .find(|payload| json_size(&wrap(payload.clone().into(), None)) % BYTES_PER_TOKEN == 0)
             .unwrap();
-        let tokens = json_size(&wrap(payload.clone(), None)) / BYTES_PER_TOKEN;
+        let tokens = json_size(&wrap(payload.clone().into(), None)) / BYTES_PER_TOKEN;
         let whole = budget(tokens).fit_payload(payload.clone(), wrap).unwrap();
-        assert_eq!(whole, wrap(payload.clone(), None));
+        assert_eq!(whole, wrap(payload.clone().into(), None));
+        // Handed over with the JSON it was measured by, written as it is.
+        let kept = budget(tokens)
+            .fit_payload(payload.clone(), |kept, _| kept)
+            .unwrap();
+        let measured = kept.json.as_deref().map(RawValue::get);
+        assert_eq!(measured, Some(json_text(&payload).as_str()));
         // A token less and the last item is cut.
-        let cut = budget(tokens - 1).fit_payload(payload, wrap).unwrap();
+        let cut = budget(tokens - 1)
+            .fit_payload(payload.clone(), wrap)
+            .unwrap();
         assert_eq!(cut["omitted"], 1);
+        // What was cut has no JSON yet: it is made with the result's.
+        let under = budget((json_size(&payload) - 1) / BYTES_PER_TOKEN);
+        let kept = under.fit_payload(payload, |kept, _| kept).unwrap();
+        assert!(kept.json.is_none());
     }
 
     #[test]
     fn the_guard_passes_what_fits_and_refuses_the_rest_with_its_size() {
         let small = json!({"a": 1});
-        let passed = budget(10).guard(small.clone()).unwrap();
+        let passed = budget(10).guard(Structured::new(small.clone())).unwrap();
         assert_eq!((passed.value, passed.json.as_str()), (small, r#"{"a":1}"#));
         let big = json!({"a": "x".repeat(100)});
-        let text = budget(10).guard(big).unwrap_err().to_string();
+        let text = budget(10)
+            .guard(Structured::new(big))
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("108 bytes"), "{text}");
     }
 

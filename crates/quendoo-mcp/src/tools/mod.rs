@@ -32,6 +32,7 @@ use crate::{
     domain::KeyName,
     policy::{ToolTraits, Toolset},
 };
+use budget::Payload;
 pub use budget::{BYTES_PER_TOKEN, ResultBudget, Structured, json_size, json_text};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
@@ -101,7 +102,7 @@ pub struct ToolDef {
     pub input_schema: Arc<JsonObject>,
     pub output_schema: Arc<JsonObject>,
     validator: ArgumentValidator,
-    handler: Step<Value>,
+    handler: Step<Structured>,
     /// For a write: what it would change, shown before it is confirmed.
     preview: Option<Step<Preview>>,
 }
@@ -203,16 +204,18 @@ where
     F: Fn(ToolContext, A) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
 {
-    define_with(spec, handler, serde_json::to_value)
+    define_with(spec, handler, |output| {
+        serde_json::to_value(output).map(Structured::new)
+    })
 }
 
-/// [`define`], with the output's JSON made by `into_json`: for an output
-/// holding a PMS payload, which [`payload_json`] moves in where serde would
-/// copy it node by node.
+/// [`define`], with the output's value and JSON made by `into_json`: for
+/// an output holding a PMS [`Payload`], which [`payload_json`] moves in
+/// where serde would copy it node by node.
 fn define_with<A, O, F, Fut>(
     spec: Spec,
     handler: F,
-    into_json: fn(O) -> serde_json::Result<Value>,
+    into_json: fn(O) -> serde_json::Result<Structured>,
 ) -> ToolDef
 where
     A: DeserializeOwned + JsonSchema + Send + 'static,
@@ -223,7 +226,7 @@ where
     let input_schema = schema_for::<A>();
     let validator = ArgumentValidator::new(&input_schema);
     let handler = typed(handler);
-    let handler: Step<Value> = Box::new(move |context, arguments| {
+    let handler: Step<Structured> = Box::new(move |context, arguments| {
         let output = handler(context, arguments);
         Box::pin(async move {
             into_json(output.await?).map_err(|error| ToolError::Internal(error.into()))
@@ -244,19 +247,54 @@ where
     }
 }
 
-/// The JSON of an output holding a PMS payload in its field `data`, which
-/// `payload` points at: the rest serialized, the payload moved in. The
-/// same JSON as serde's, without copying the payload.
+/// The value and JSON of an output holding a PMS payload in its field
+/// `data`, which `payload` points at: the JSON with the payload written as
+/// the budget measured it (when it fit whole), the value with the payload
+/// moved in. The same as serde's, without serializing the payload again
+/// or copying it.
 fn payload_json<T: Serialize>(
     mut output: T,
-    payload: fn(&mut T) -> &mut Value,
-) -> serde_json::Result<Value> {
-    let data = std::mem::take(payload(&mut output));
-    let mut json = serde_json::to_value(&output)?;
-    if let Some(fields) = json.as_object_mut() {
+    payload: fn(&mut T) -> &mut Payload,
+) -> serde_json::Result<Structured> {
+    let json = serde_json::to_string(&output)?;
+    let data = payload(&mut output).take();
+    let mut value = serde_json::to_value(&output)?;
+    if let Some(fields) = value.as_object_mut() {
         fields.insert("data".into(), data);
     }
-    Ok(json)
+    Ok(Structured { value, json })
+}
+
+/// Checks an output type holding a PMS payload, built by `output` from a
+/// payload and a `cut` note: whether the payload fit whole (its JSON made
+/// by the budget) or not (its value alone), with a note or without,
+/// `into_json` gives serde's value, and JSON of that value.
+#[cfg(test)]
+fn assert_payload_json<T: Serialize>(
+    data: Value,
+    output: impl Fn(Payload, Option<budget::Cut>) -> T,
+    into_json: fn(T) -> serde_json::Result<Structured>,
+) {
+    let measured = || ResultBudget::DEFAULT.fit_payload(data.clone(), |payload, _| payload);
+    for fit_whole in [true, false] {
+        for cut in [None, Some(2)] {
+            let note = || {
+                cut.map(|omitted| budget::Cut {
+                    omitted,
+                    ask_next: "ask for the rest".into(),
+                })
+            };
+            let payload = match fit_whole {
+                true => measured().unwrap(),
+                false => Payload::from(data.clone()),
+            };
+            let made = into_json(output(payload, note())).unwrap();
+            let expected = serde_json::to_value(output(data.clone().into(), note())).unwrap();
+            assert_eq!(made.value, expected);
+            let json: Value = serde_json::from_str(&made.json).unwrap();
+            assert_eq!(json, expected, "{}", made.json);
+        }
+    }
 }
 
 /// Builds a write: `preview` says what it would change (from the PMS's

@@ -4,10 +4,13 @@ use chrono::NaiveDate;
 use quendoo_api::{GuestRoom, OffersQuery};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::{
-    Hints, Spec, ToolDef, budget::Cut, define_with, payload_json, property::Language, schema,
+    Hints, Spec, Structured, ToolDef,
+    budget::{Cut, Payload},
+    define_with, payload_json,
+    property::Language,
+    schema,
 };
 use crate::{domain::KeyName, policy::Toolset};
 
@@ -40,14 +43,14 @@ struct Offers {
     nights: u32,
     /// The offers as Quendoo priced them.
     #[schemars(schema_with = "schema::object_or_array")]
-    data: Value,
+    data: Payload,
     /// Set when the result budget cut `data`: `omitted` offers, `ask_next` says what to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     cut: Option<Cut>,
 }
 
 impl Offers {
-    fn into_json(self) -> serde_json::Result<Value> {
+    fn into_json(self) -> serde_json::Result<Structured> {
         payload_json(self, |output| &mut output.data)
     }
 }
@@ -109,21 +112,16 @@ mod tests {
 
     #[test]
     fn the_payload_moved_in_makes_serdes_json() {
-        for cut in [None, Some(2)] {
-            let offers = || Offers {
+        super::super::assert_payload_json(
+            json!([{"room_id": 1, "total": 240.5}]),
+            |data, cut| Offers {
                 bm_code: "bm-1".into(),
                 date_from: NaiveDate::from_ymd_opt(2027, 1, 10).unwrap(),
                 nights: 2,
-                data: json!([{"room_id": 1, "total": 240.5}]),
-                cut: cut.map(|omitted| Cut {
-                    omitted,
-                    ask_next: "say so".into(),
-                }),
-            };
-            assert_eq!(
-                offers().into_json().unwrap(),
-                serde_json::to_value(offers()).unwrap()
-            );
-        }
+                data,
+                cut,
+            },
+            Offers::into_json,
+        );
     }
 }

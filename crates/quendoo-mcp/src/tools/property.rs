@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{
     Hints, Preview, Spec, ToolDef,
-    budget::{Cut, LeftOut},
+    budget::{Cut, LeftOut, Payload},
     define_with, define_write, payload_json, schema,
 };
 use crate::{domain::KeyName, policy::Toolset};
@@ -32,14 +32,14 @@ struct SettingsArgs {
 struct PmsData {
     /// Quendoo's answer, unchanged.
     #[schemars(schema_with = "schema::object_or_array")]
-    data: Value,
+    data: Payload,
     /// Set when the result budget cut `data`: `omitted` items, `ask_next` says how to get them.
     #[serde(skip_serializing_if = "Option::is_none")]
     cut: Option<Cut>,
 }
 
 impl PmsData {
-    fn into_json(self) -> serde_json::Result<Value> {
+    fn into_json(self) -> serde_json::Result<super::Structured> {
         payload_json(self, |output| &mut output.data)
     }
 
@@ -219,18 +219,10 @@ mod tests {
 
     #[test]
     fn the_payload_moved_in_makes_serdes_json() {
-        for cut in [None, Some(2)] {
-            let data = || PmsData {
-                data: json!({"rooms": [{"id": 1, "name": "Double"}]}),
-                cut: cut.map(|omitted| Cut {
-                    omitted,
-                    ask_next: "ask for room 2".into(),
-                }),
-            };
-            assert_eq!(
-                data().into_json().unwrap(),
-                serde_json::to_value(data()).unwrap()
-            );
-        }
+        super::super::assert_payload_json(
+            json!({"rooms": [{"id": 1, "name": "Double"}]}),
+            |data, cut| PmsData { data, cut },
+            PmsData::into_json,
+        );
     }
 }
