@@ -6,9 +6,10 @@
 # connections, and the server's CPU per request (utime+stime from
 # /proc/PID/stat over the run / requests answered); p50/p99 at a fixed
 # 1,000 calls/s (latency counted from when each call was due, so a stall is
-# not hidden); idle RSS and the time from start to the first answered
-# /health; memory per idle /sse stream; the seed's Python server (bench/seed_app.py) on the same core and
-# simulator, and our ratio to it. A measurement, never a test assertion:
+# not hidden); idle RSS (and its anonymous part) and the time from start
+# to the first answered /health; memory per idle /sse stream; the seed's
+# Python server (bench/seed_app.py) on the same core and simulator, and our
+# ratio to it. A measurement, never a test assertion:
 # the machine is shared, so the load average is printed with each figure.
 #
 # Usage: crates/quendoo-mcp/bench/hot_path.sh
@@ -95,10 +96,15 @@ for attempt in range(5):
             time.sleep(0.001)
     times.append((time.monotonic() - started) * 1000)
     time.sleep(1)
-    rss.append(int(next(l.split()[1] for l in open(f"/proc/{server.pid}/status") if l.startswith("VmRSS"))) / 1024)
+    status = {l.split(":")[0]: int(l.split()[1]) / 1024 for l in open(f"/proc/{server.pid}/status") if l.startswith(("VmRSS", "RssAnon"))}
+    rss.append((status["VmRSS"], status["RssAnon"]))
     server.terminate(); server.wait()
 print(f"start to first answered /health: median {statistics.median(times):.0f} ms (of 5: {', '.join(f'{t:.0f}' for t in times)})")
-print(f"idle RSS 1 s after start: median {statistics.median(rss):.1f} MiB")
+# Most of it is the binary's code, mapped from the file (shared with the
+# page cache; how much is mapped depends on what the cache holds): the
+# anonymous part is the server's own.
+print(f"idle RSS 1 s after start: median {statistics.median(r for r, _ in rss):.1f} MiB, "
+      f"of which anonymous {statistics.median(a for _, a in rss):.1f} MiB")
 PY
 
 start_sim
