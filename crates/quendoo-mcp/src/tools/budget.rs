@@ -205,10 +205,6 @@ pub struct Payload {
 }
 
 impl Payload {
-    pub fn value(&self) -> &Value {
-        &self.value
-    }
-
     /// The value, moved out; what is left serializes as `null`.
     pub fn take(&mut self) -> Value {
         self.json = None;
@@ -366,7 +362,7 @@ mod tests {
         let (kept, left) = budget(20)
             .fit_payload(list, |kept, left| (kept, left.map(|l| l.count())))
             .unwrap();
-        assert_eq!((kept.value().as_array().unwrap().len(), left), (2, Some(1)));
+        assert_eq!((kept.value.as_array().unwrap().len(), left), (2, Some(1)));
 
         let sections = json!({"rooms": "r".repeat(40), "rates": "t".repeat(40)});
         let (kept, left) = budget(20)
@@ -378,7 +374,7 @@ mod tests {
                 (kept, names)
             })
             .unwrap();
-        assert_eq!(kept.value().as_object().unwrap().len(), 1);
+        assert_eq!(kept.value.as_object().unwrap().len(), 1);
         assert_eq!(left.len(), 1);
     }
 
