@@ -144,7 +144,12 @@ impl Application {
             )),
             metrics,
             limits,
-            auth: Authenticator::new(jwt, store.clone(), serve.insecure_tenant.clone()),
+            auth: Authenticator::new(
+                jwt,
+                serve.hotel_cache_capacity,
+                store.clone(),
+                serve.insecure_tenant.clone(),
+            ),
             host_guard: Arc::new(HostGuard::new(&serve.allowed_hosts, &serve.allowed_origins)),
             oauth_clients: Clients::new(store.clone(), serve.oauth_cimd_allow_loopback),
             secrets,

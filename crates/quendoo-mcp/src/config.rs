@@ -194,7 +194,8 @@ pub struct ServeArgs {
     pub result_budget: ResultBudget,
 
     /// Most hotels whose policy and decrypted keys are kept in memory (an
-    /// hour unused and a hotel leaves; a change anywhere reloads it at once).
+    /// hour unused and a hotel leaves; a change anywhere reloads it at once),
+    /// and most verified bearer tokens (10 minutes unused and one leaves).
     #[arg(long, env = "HOTEL_CACHE_CAPACITY", default_value_t = DEFAULT_HOTEL_CACHE_CAPACITY)]
     pub hotel_cache_capacity: u64,
 

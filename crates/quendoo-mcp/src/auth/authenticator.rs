@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 
-use super::{Scopes, jwt::JwtKeys};
+use super::{
+    AccessClaims, Scopes,
+    jwt::JwtKeys,
+    verified::{Verified, VerifiedTokens},
+};
 use crate::{
     domain::{TenantId, UserId},
     executor::Caller,
@@ -27,6 +31,7 @@ pub enum AuthFailure {
 #[derive(Clone)]
 pub struct Authenticator {
     jwt: Arc<JwtKeys>,
+    verified: VerifiedTokens,
     store: Store,
     /// Set only by the loopback-only `--insecure-tenant` mode (conformance
     /// runs): every request acts for this tenant, with no token.
@@ -34,9 +39,16 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(jwt: JwtKeys, store: Store, fixed_tenant: Option<TenantId>) -> Self {
+    /// `verified_capacity`: how many verified tokens are kept (`verified`).
+    pub fn new(
+        jwt: JwtKeys,
+        verified_capacity: u64,
+        store: Store,
+        fixed_tenant: Option<TenantId>,
+    ) -> Self {
         Self {
             jwt: Arc::new(jwt),
+            verified: VerifiedTokens::new(verified_capacity),
             store,
             fixed_tenant,
         }
@@ -59,7 +71,11 @@ impl Authenticator {
     /// audience are checked and its tenant is known to exist (the lookup
     /// of the request: `Store::tenant_stamp`).
     pub async fn caller_for_token(&self, token: &str) -> Result<Caller, AuthFailure> {
-        let token = self.verify(token)?;
+        let token = self.verify(token).await?;
+        self.hotel_caller(token).await
+    }
+
+    async fn hotel_caller(&self, token: HotelToken) -> Result<Caller, AuthFailure> {
         let stamp = self
             .store
             .tenant_stamp(&token.tenant)
@@ -71,7 +87,10 @@ impl Authenticator {
 
     /// A dashboard token's claims, checked without the database: the caller
     /// still has to look its tenant up (`HotelToken::caller`).
-    pub fn verify(&self, token: &str) -> Result<HotelToken, AuthFailure> {
+    pub async fn verify(&self, token: &str) -> Result<HotelToken, AuthFailure> {
+        if let Some(Verified::Dashboard(known)) = self.verified.get(token).await {
+            return Ok(known);
+        }
         let claims = self
             .jwt
             .verify(token)
@@ -83,11 +102,37 @@ impl Authenticator {
             .sub
             .as_deref()
             .and_then(|sub| sub.parse::<UserId>().ok());
-        Ok(HotelToken {
+        let verified = HotelToken {
             tenant,
             user,
             issued_at: claims.iat,
-        })
+        };
+        // `/mcp` takes a token typed as an access token for one, whatever
+        // else it would pass as: such a token is checked in full each time.
+        if !is_access_token(token) {
+            self.verified
+                .keep(token, claims.exp, Verified::Dashboard(verified.clone()))
+                .await;
+        }
+        Ok(verified)
+    }
+
+    /// An OAuth access token's claims, checked for `audience`.
+    async fn verify_access(
+        &self,
+        token: &str,
+        audience: &OAuthAudience,
+    ) -> Result<Arc<AccessClaims>, AuthFailure> {
+        let claims = self
+            .jwt
+            .access_tokens()
+            .verify(token, &audience.issuer, &audience.resource)
+            .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
+        let claims = Arc::new(claims);
+        self.verified
+            .keep(token, claims.exp, Verified::Access(claims.clone()))
+            .await;
+        Ok(claims)
     }
 
     /// The caller behind a bearer token on `/mcp`, where the OAuth server's
@@ -97,20 +142,15 @@ impl Authenticator {
         headers: &HeaderMap,
         audience: &OAuthAudience,
     ) -> Result<Caller, AuthFailure> {
-        let token = match bearer_token(headers) {
-            Some(token) => token,
-            None => return self.authenticate(headers).await,
+        let Some(token) = bearer_token(headers) else {
+            return self.authenticate(headers).await;
         };
-        let is_access_token = jsonwebtoken::decode_header(token)
-            .is_ok_and(|header| header.typ.as_deref() == Some("at+jwt"));
-        if !is_access_token {
-            return self.caller_for_token(token).await;
-        }
-        let claims = self
-            .jwt
-            .access_tokens()
-            .verify(token, &audience.issuer, &audience.resource)
-            .map_err(|error| AuthFailure::Invalid(error.to_string()))?;
+        let claims = match self.verified.get(token).await {
+            Some(Verified::Dashboard(known)) => return self.hotel_caller(known).await,
+            Some(Verified::Access(claims)) if audience.issued(&claims) => claims,
+            _ if !is_access_token(token) => return self.caller_for_token(token).await,
+            _ => self.verify_access(token, audience).await?,
+        };
         let (grant, stamp) = self
             .store
             .active_grant(&claims.gid)
@@ -130,11 +170,11 @@ impl Authenticator {
 }
 
 /// A verified dashboard token, whose tenant is not looked up yet.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct HotelToken {
     pub tenant: TenantId,
     pub user: Option<UserId>,
-    issued_at: Option<i64>,
+    pub(super) issued_at: Option<i64>,
 }
 
 impl HotelToken {
@@ -161,6 +201,18 @@ pub struct OAuthAudience {
     pub issuer: String,
     /// Its MCP URL, the tokens' audience.
     pub resource: String,
+}
+
+impl OAuthAudience {
+    /// Whether access token `claims` were issued by and for it.
+    fn issued(&self, claims: &AccessClaims) -> bool {
+        claims.iss == self.issuer && claims.aud == self.resource
+    }
+}
+
+/// Whether `token` says it is an OAuth access token (`typ: at+jwt`, RFC 9068).
+fn is_access_token(token: &str) -> bool {
+    jsonwebtoken::decode_header(token).is_ok_and(|header| header.typ.as_deref() == Some("at+jwt"))
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme is

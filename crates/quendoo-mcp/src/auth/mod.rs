@@ -6,6 +6,7 @@ mod authenticator;
 pub mod jwt;
 pub mod password;
 pub mod scope;
+mod verified;
 
 pub use access_token::{AccessClaims, AccessTokenKeys};
 pub use authenticator::{AuthFailure, Authenticator, HotelToken, OAuthAudience, bearer_token};

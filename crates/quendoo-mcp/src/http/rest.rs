@@ -97,6 +97,7 @@ impl FromRequest<AppState> for ConnectionCall {
                 state
                     .auth
                     .verify(token)
+                    .await
                     .map_err(|failure| bearer::rejection(state, &headers, &failure))?,
             ),
             None => None,

@@ -126,6 +126,27 @@ async fn bad_tokens_get_401_with_a_challenge(app: TestApp) {
         let body: Value = response.json().await.unwrap();
         assert!(body["detail"].is_string(), "{case}: {body}");
     }
+    // Signed as a dashboard token but typed as an OAuth access token: `/mcp`
+    // judges it as the latter (and refuses it), also once the REST API,
+    // which takes it, has seen it.
+    let typed = encode(
+        &Header {
+            typ: Some("at+jwt".into()),
+            ..Header::default()
+        },
+        &json!({"tenantId": tenant, "exp": now + 600}),
+        &EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let connect = reqwest::Client::new()
+        .post(app.url("/mcp/connect"))
+        .bearer_auth(&typed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connect.status(), 200);
+    let response = post(&app, Some(&typed), &[], initialize().to_string()).await;
+    assert_eq!(response.status(), 401);
     let good = post(&app, Some(&hotel.token), &[], initialize().to_string()).await;
     assert_eq!(good.status(), 200);
     let body: Value = good.json().await.unwrap();

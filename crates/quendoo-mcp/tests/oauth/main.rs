@@ -78,6 +78,19 @@ async fn the_flow_works_and_refresh_tokens_rotate(app: TestApp) {
     let (status, _, answer) = mcp(app.addr, &access(&tokens), "tools/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["result"]["tools"].as_array().unwrap().len(), 15);
+    // The token is for this server as the client named it: under another
+    // of its names it is refused, though it was just accepted (and kept).
+    let elsewhere = flow::http()
+        .post(format!("http://{}/mcp", app.addr))
+        .header("Host", format!("localhost:{}", app.addr.port()))
+        .bearer_auth(access(&tokens))
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .json(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED);
     app.sim.clear_requests();
     let (_, _, called) = mcp(
         app.addr,
