@@ -5,6 +5,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use reqwest::Method;
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -17,7 +18,9 @@ use crate::types::{
 };
 
 /// Client of the Quendoo PMS and its communication services. Cheap to clone;
-/// every clone shares one connection pool. Credentials are per call.
+/// every clone shares one connection pool. Credentials are per call. The
+/// reads whose answer a tool passes on whole give its `data` as the
+/// caller's `T`: a `Value`, or a `Box<RawValue>` to pass it on unbuilt.
 #[derive(Clone, Debug)]
 pub struct QuendooClient {
     inner: Arc<Inner>,
@@ -56,12 +59,12 @@ impl QuendooClient {
 
     /// `GET /Property/getPropertySettings`: the property's configuration,
     /// only the sections in `names` (comma-separated) when given.
-    pub async fn get_property_settings(
+    pub async fn get_property_settings<T: DeserializeOwned>(
         &self,
         key: &SecretString,
         lang: Option<&str>,
         names: Option<&str>,
-    ) -> Result<Value> {
+    ) -> Result<T> {
         let mut query = Query::with_key(key);
         query.lang(lang).push_opt("names", names);
         self.pms_read(key, "Property/getPropertySettings", &query)
@@ -69,12 +72,12 @@ impl QuendooClient {
     }
 
     /// `GET /Property/getRoomsDetails`: static data of every room type, or of one.
-    pub async fn get_rooms_details(
+    pub async fn get_rooms_details<T: DeserializeOwned>(
         &self,
         key: &SecretString,
         lang: Option<&str>,
         room_id: Option<i64>,
-    ) -> Result<Value> {
+    ) -> Result<T> {
         let mut query = Query::with_key(key);
         query.lang(lang).push_opt("room_id", room_id);
         self.pms_read(key, "Property/getRoomsDetails", &query).await
@@ -104,11 +107,11 @@ impl QuendooClient {
     }
 
     /// `GET /Property/getBookingOffers`: priced offers for a guest enquiry.
-    pub async fn get_booking_offers(
+    pub async fn get_booking_offers<T: DeserializeOwned>(
         &self,
         key: &SecretString,
         offers: &OffersQuery,
-    ) -> Result<Value> {
+    ) -> Result<T> {
         let mut query = Query::with_key(key);
         query
             .push("bm_code", &offers.bm_code)
@@ -123,7 +126,7 @@ impl QuendooClient {
 
     /// Code of the first booking module with `is_active == 1`.
     pub async fn active_booking_module(&self, key: &SecretString) -> Result<String> {
-        let settings = self
+        let settings: Value = self
             .get_property_settings(key, None, Some("booking_modules"))
             .await?;
         settings
@@ -200,12 +203,12 @@ impl QuendooClient {
             .await
     }
 
-    async fn pms_read(
+    async fn pms_read<T: DeserializeOwned>(
         &self,
         key: &SecretString,
         name: &'static str,
         query: &Query,
-    ) -> Result<Value> {
+    ) -> Result<T> {
         let url = query.apply(endpoint(&self.inner.pms, name));
         self.inner
             .transport

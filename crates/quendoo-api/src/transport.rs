@@ -11,6 +11,7 @@ use backon::{ExponentialBuilder, Retryable};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Response};
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
@@ -97,8 +98,9 @@ impl Transport {
         })
     }
 
-    /// A GET retried on transient failures; the response's `data` payload.
-    pub(crate) async fn read(&self, call: Call<'_>) -> Result<Value> {
+    /// A GET retried on transient failures; the response's `data` payload,
+    /// deserialized as `T`.
+    pub(crate) async fn read<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T> {
         let attempts = AtomicU32::new(0);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(RETRY_MIN_DELAY)
@@ -117,14 +119,15 @@ impl Transport {
                     _ => next,
                 })
                 .await?;
-        match serde_json::from_slice(&body) {
-            Ok(Value::Object(mut envelope)) => envelope.remove("data").ok_or(Error::NotJson {
-                service: call.service,
-            }),
-            _ => Err(Error::NotJson {
-                service: call.service,
-            }),
+        #[derive(Deserialize)]
+        struct Envelope<T> {
+            data: T,
         }
+        serde_json::from_slice(&body)
+            .map(|envelope: Envelope<T>| envelope.data)
+            .map_err(|_| Error::NotJson {
+                service: call.service,
+            })
     }
 
     /// A write, sent once: the whole response body, `{"status": code}` when empty.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use quendoo_api::{ClientConfig, Email, Error, QuendooClient, SecretString, Sysres, VoiceCall};
 use quendoo_sim::{Fault, FaultBody, RunningSim};
+use serde_json::Value;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::helpers::spawn_with;
@@ -150,7 +151,7 @@ async fn no_credential_in_traces_errors_or_debug_output() {
         app.sim.set_fault(injected);
         errors.extend(
             app.client
-                .get_rooms_details(&key, Some("en"), None)
+                .get_rooms_details::<Value>(&key, Some("en"), None)
                 .await
                 .err(),
         );

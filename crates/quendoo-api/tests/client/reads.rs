@@ -2,7 +2,7 @@
 //! simulator's own state.
 
 use quendoo_api::{AvailabilityValue, GuestRoom, OffersQuery, Sysres};
-use serde_json::{Value, json};
+use serde_json::{Value, json, value::RawValue};
 
 use crate::helpers::{pairs, spawn};
 
@@ -10,14 +10,14 @@ use crate::helpers::{pairs, spawn};
 async fn property_settings_with_language_and_sections() {
     let app = spawn("reads-settings").await;
     let key = app.key();
-    let all = app
+    let all: Value = app
         .client
         .get_property_settings(&key, None, None)
         .await
         .expect("settings");
     assert_eq!(all, app.snapshot()["settings"]);
 
-    let some = app
+    let some: Value = app
         .client
         .get_property_settings(&key, Some("bg"), Some("booking_modules,rooms"))
         .await
@@ -48,14 +48,24 @@ async fn property_settings_with_language_and_sections() {
 async fn rooms_details_all_or_one() {
     let app = spawn("reads-rooms").await;
     let key = app.key();
-    let rooms = app
+    let rooms: Value = app
         .client
         .get_rooms_details(&key, Some("en"), None)
         .await
         .expect("rooms");
     assert_eq!(rooms, app.snapshot()["rooms"]);
+    // Taken unbuilt, the payload is the same JSON.
+    let raw: Box<RawValue> = app
+        .client
+        .get_rooms_details(&key, Some("en"), None)
+        .await
+        .expect("rooms");
+    assert_eq!(
+        serde_json::from_str::<Value>(raw.get()).unwrap(),
+        app.snapshot()["rooms"]
+    );
     let id = app.room_ids()[2];
-    let one = app
+    let one: Value = app
         .client
         .get_rooms_details(&key, None, Some(id))
         .await
@@ -64,6 +74,7 @@ async fn rooms_details_all_or_one() {
     assert_eq!(
         app.queries(),
         vec![
+            pairs(&[("api_key", "reads-rooms"), ("api_lng", "en")]),
             pairs(&[("api_key", "reads-rooms"), ("api_lng", "en")]),
             pairs(&[("api_key", "reads-rooms"), ("room_id", &id.to_string())]),
         ]
@@ -183,7 +194,7 @@ async fn offers_send_guests_in_bracket_notation() {
         currency: Some("USD".to_owned()),
         lang: Some("de".to_owned()),
     };
-    let offers = app
+    let offers: Value = app
         .client
         .get_booking_offers(&key, &query)
         .await

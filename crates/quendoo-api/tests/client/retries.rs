@@ -2,7 +2,7 @@
 
 use quendoo_api::{AvailabilityValue, Email, Error, Service, VoiceCall};
 use quendoo_sim::Fault;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{spawn, spawn_with};
 
@@ -41,7 +41,7 @@ async fn a_get_gives_up_after_max_retries() {
     });
     let err = app
         .client
-        .get_rooms_details(&app.key(), None, None)
+        .get_rooms_details::<Value>(&app.key(), None, None)
         .await
         .expect_err("down");
     assert!(

@@ -13,7 +13,7 @@ use axum::{
 };
 use quendoo_api::Error as UpstreamError;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, de::IgnoredAny};
 use serde_json::{Map, Value, json};
 
 use super::caller::{PlatformAdmin, SeedCaller};
@@ -105,7 +105,7 @@ async fn verify_key(state: &AppState, name: KeyName, value: &SecretString) -> Re
         .protocol
         .executor()
         .client()
-        .get_property_settings(value, None, Some("property"))
+        .get_property_settings::<IgnoredAny>(value, None, Some("property"))
         .await
     {
         Ok(_) => Ok(()),

@@ -146,7 +146,7 @@ async fn execute(
         )
         .await?
         .into_structured(&call.tool_name);
-    Ok(executed(&call.tool_name, &result.json))
+    Ok(executed(&call.tool_name, result.json()))
 }
 
 /// `{"status": "success", "tool_name": .., "result": ..}`, the seed's answer,

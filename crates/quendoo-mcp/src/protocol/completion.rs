@@ -75,7 +75,7 @@ impl Protocol {
         else {
             return Vec::new();
         };
-        settings.value["data"]["rooms"]
+        settings.value()["data"]["rooms"]
             .as_array()
             .into_iter()
             .flatten()

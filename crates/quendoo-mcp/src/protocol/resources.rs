@@ -123,7 +123,7 @@ impl Protocol {
             .read(caller, tool, arguments)
             .await
             .map_err(|error| read_error(uri, &error))?;
-        let text = result.json.clone();
+        let text = result.json().to_owned();
         Ok(
             ReadResourceResult::new(vec![ResourceContents::text(text, uri).with_mime_type(JSON)])
                 .with_ttl_ms(millis(PROPERTY_TTL))

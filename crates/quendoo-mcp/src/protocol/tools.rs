@@ -164,7 +164,8 @@ fn accepted(responses: Option<&BTreeMap<String, Value>>) -> Result<bool, ErrorDa
 
 /// A call's result: the structured value, and its JSON as the text block
 /// (made once, by the guard).
-fn done(Structured { value, json }: Structured) -> CallToolResult {
+fn done(structured: Structured) -> CallToolResult {
+    let (value, json) = structured.into_parts();
     let mut result = CallToolResult::success(vec![ContentBlock::text(json)]);
     result.structured_content = Some(value);
     result

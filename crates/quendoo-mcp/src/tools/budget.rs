@@ -2,7 +2,7 @@
 //! or a big hotel never floods a model's context. Sizes are those of the
 //! structured result as compact JSON, at about 4 bytes per token.
 
-use std::{fmt, io, str::FromStr};
+use std::{fmt, io, str::FromStr, sync::OnceLock};
 
 use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
@@ -86,28 +86,20 @@ impl ResultBudget {
     /// A PMS payload cut to fit: a list keeps its first items, an object of
     /// sections its first sections; `build` gets what is kept and, when
     /// something was cut, what was left out. `build` holds what it is given
-    /// once, as it is. A payload is measured by serializing it: one that
-    /// fits whole is handed over with that JSON, so it is serialized once
-    /// (the guard after the tool still checks the whole); one that does not
-    /// costs that JSON's memory until it is cut.
+    /// once, as it is. A payload that fits whole is passed on as Quendoo
+    /// wrote it, never built (a pretty-printed one is written compact
+    /// first); one that does not is built, then cut.
     pub fn fit_payload<R: Serialize>(
         self,
-        data: Value,
+        data: Box<RawValue>,
         build: impl Fn(Payload, Option<LeftOut<'_>>) -> R,
     ) -> Result<R, ToolError> {
         let envelope = json_size(&build(Payload::default(), None)).saturating_sub("null".len());
-        if let Ok(json) = serde_json::value::to_raw_value(&data)
-            && envelope.saturating_add(json.get().len()) <= self.bytes()
-        {
-            return Ok(build(
-                Payload {
-                    value: data,
-                    json: Some(json),
-                },
-                None,
-            ));
+        let data = compact(data)?;
+        if envelope.saturating_add(data.get().len()) <= self.bytes() {
+            return Ok(build(Payload::Json(data), None));
         }
-        match data {
+        match built(&data)? {
             Value::Array(items) => self.fit(&items, |n| {
                 let left = (n < items.len()).then(|| LeftOut::Items(&items[n..]));
                 build(Value::Array(items[..n].to_vec()).into(), left)
@@ -173,18 +165,61 @@ impl fmt::Display for ResultBudget {
 }
 
 /// A tool's structured result and its compact JSON, serialized once: the
-/// guard measures it, and the transports send it as the result's text.
+/// guard measures it, and the transports send it as the result's text. Its
+/// value is made only when a transport asks for it (REST sends the JSON
+/// alone), at most once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Structured {
-    pub value: Value,
-    pub json: String,
+    json: String,
+    value: OnceLock<Value>,
 }
 
 impl Structured {
     pub fn new(value: Value) -> Self {
         let json = json_text(&value);
-        Self { value, json }
+        Self {
+            json,
+            value: value.into(),
+        }
     }
+
+    /// A result known by its JSON alone.
+    pub fn from_json(json: String) -> Self {
+        Self {
+            json,
+            value: OnceLock::new(),
+        }
+    }
+
+    /// A result whose value and JSON were made together.
+    pub fn from_parts(value: Value, json: String) -> Self {
+        Self {
+            json,
+            value: value.into(),
+        }
+    }
+
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    pub fn value(&self) -> &Value {
+        self.value.get_or_init(|| parsed(&self.json))
+    }
+
+    pub fn into_parts(self) -> (Value, String) {
+        let value = self
+            .value
+            .into_inner()
+            .unwrap_or_else(|| parsed(&self.json));
+        (value, self.json)
+    }
+}
+
+/// The value of JSON this server wrote. It always parses: a PMS payload
+/// deeper than serde_json's nesting limit was refused when it came.
+fn parsed(json: &str) -> Value {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// `value` as compact JSON, written as bytes: `Value`'s `Display` (its
@@ -195,36 +230,50 @@ pub fn json_text(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// A PMS payload as a tool's output holds it: its value and, when
-/// [`ResultBudget::fit_payload`] found it fits whole, the compact JSON it
-/// measured it by, which serializing the output writes as it is.
-#[derive(Debug, Default)]
-pub struct Payload {
-    value: Value,
-    json: Option<Box<RawValue>>,
+/// A PMS payload as a tool's output holds it: as Quendoo wrote it, when
+/// [`ResultBudget::fit_payload`] found it fits whole, else as a value (what
+/// the budget kept of it).
+#[derive(Debug)]
+pub enum Payload {
+    Json(Box<RawValue>),
+    Value(Value),
 }
 
-impl Payload {
-    /// The value, moved out; what is left serializes as `null`.
-    pub fn take(&mut self) -> Value {
-        self.json = None;
-        std::mem::take(&mut self.value)
+impl Default for Payload {
+    fn default() -> Self {
+        Payload::Value(Value::Null)
     }
 }
 
 impl From<Value> for Payload {
     fn from(value: Value) -> Self {
-        Payload { value, json: None }
+        Payload::Value(value)
     }
 }
 
 impl Serialize for Payload {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.json {
-            Some(json) => json.serialize(serializer),
-            None => self.value.serialize(serializer),
+        match self {
+            Payload::Json(json) => json.serialize(serializer),
+            Payload::Value(value) => value.serialize(serializer),
         }
     }
+}
+
+/// `data` without line breaks between its tokens: a pretty-printed answer
+/// would spend the budget, and a model's tokens, on its indentation. (A
+/// line break cannot be inside a JSON string, only escaped.)
+fn compact(data: Box<RawValue>) -> Result<Box<RawValue>, ToolError> {
+    if !data.get().contains('\n') {
+        return Ok(data);
+    }
+    serde_json::value::to_raw_value(&built(&data)?)
+        .map_err(|error| ToolError::Internal(error.into()))
+}
+
+/// A payload's value.
+fn built(data: &RawValue) -> Result<Value, ToolError> {
+    serde_json::from_str(data.get()).map_err(|error| ToolError::Internal(error.into()))
 }
 
 /// What [`ResultBudget::fit_payload`] left out of a PMS payload.
@@ -278,6 +327,7 @@ impl io::Write for ByteCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tools::schema;
     use serde_json::json;
 
     fn budget(tokens: usize) -> ResultBudget {
@@ -356,17 +406,29 @@ mod tests {
         );
     }
 
+    fn raw(value: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(value).unwrap()
+    }
+
+    fn kept_value(payload: Payload) -> Value {
+        match payload {
+            Payload::Value(value) => value,
+            Payload::Json(json) => panic!("not cut: {json}"),
+        }
+    }
+
     #[test]
     fn payloads_are_cut_by_items_or_by_sections() {
         let list = json!(["a".repeat(30), "b".repeat(30), "c".repeat(30)]);
         let (kept, left) = budget(20)
-            .fit_payload(list, |kept, left| (kept, left.map(|l| l.count())))
+            .fit_payload(raw(&list), |kept, left| (kept, left.map(|l| l.count())))
             .unwrap();
-        assert_eq!((kept.value.as_array().unwrap().len(), left), (2, Some(1)));
+        assert_eq!(kept_value(kept).as_array().unwrap().len(), 2);
+        assert_eq!(left, Some(1));
 
         let sections = json!({"rooms": "r".repeat(40), "rates": "t".repeat(40)});
         let (kept, left) = budget(20)
-            .fit_payload(sections, |kept, left| {
+            .fit_payload(raw(&sections), |kept, left| {
                 let names = match left {
                     Some(LeftOut::Sections(s)) => s.iter().map(|(k, _)| k.clone()).collect(),
                     _ => Vec::new(),
@@ -374,7 +436,7 @@ mod tests {
                 (kept, names)
             })
             .unwrap();
-        assert_eq!(kept.value.as_object().unwrap().len(), 1);
+        assert_eq!(kept_value(kept).as_object().unwrap().len(), 1);
         assert_eq!(left.len(), 1);
     }
 
@@ -387,36 +449,60 @@ mod tests {
             .find(|payload| json_size(&wrap(payload.clone().into(), None)) % BYTES_PER_TOKEN == 0)
             .unwrap();
         let tokens = json_size(&wrap(payload.clone().into(), None)) / BYTES_PER_TOKEN;
-        let whole = budget(tokens).fit_payload(payload.clone(), wrap).unwrap();
+        let whole = budget(tokens).fit_payload(raw(&payload), wrap).unwrap();
         assert_eq!(whole, wrap(payload.clone().into(), None));
-        // Handed over with the JSON it was measured by, written as it is.
+        // Handed over as it came, unbuilt.
         let kept = budget(tokens)
-            .fit_payload(payload.clone(), |kept, _| kept)
+            .fit_payload(raw(&payload), |kept, _| kept)
             .unwrap();
-        let measured = kept.json.as_deref().map(RawValue::get);
-        assert_eq!(measured, Some(json_text(&payload).as_str()));
+        assert!(matches!(&kept, Payload::Json(json) if json.get() == json_text(&payload)));
         // A token less and the last item is cut.
-        let cut = budget(tokens - 1)
-            .fit_payload(payload.clone(), wrap)
-            .unwrap();
+        let cut = budget(tokens - 1).fit_payload(raw(&payload), wrap).unwrap();
         assert_eq!(cut["omitted"], 1);
-        // What was cut has no JSON yet: it is made with the result's.
-        let under = budget((json_size(&payload) - 1) / BYTES_PER_TOKEN);
-        let kept = under.fit_payload(payload, |kept, _| kept).unwrap();
-        assert!(kept.json.is_none());
+    }
+
+    #[test]
+    fn a_payload_is_passed_on_as_written_unless_pretty_printed() {
+        let keep = |json: &str| {
+            let data = RawValue::from_string(json.to_owned()).unwrap();
+            match budget(100).fit_payload(data, |kept, _| kept).unwrap() {
+                Payload::Json(json) => json.get().to_owned(),
+                Payload::Value(value) => panic!("cut: {value}"),
+            }
+        };
+        // Quendoo's key order and spacing, as they came.
+        assert_eq!(keep(r#"{"z": 1,"a":[2, 3]}"#), r#"{"z": 1,"a":[2, 3]}"#);
+        // Line breaks and indentation are not worth a model's tokens.
+        assert_eq!(
+            keep("{\n  \"z\": 1,\n  \"a\": \"x y\"\n}"),
+            r#"{"a":"x y","z":1}"#
+        );
+        // One that is not an object or a list is not a PMS payload.
+        for other in ["1", "\"text\"", "null"] {
+            let data = RawValue::from_string(other.to_owned()).unwrap();
+            assert!(schema::checked_object_or_array(data).is_err(), "{other}");
+        }
     }
 
     #[test]
     fn the_guard_passes_what_fits_and_refuses_the_rest_with_its_size() {
         let small = json!({"a": 1});
         let passed = budget(10).guard(Structured::new(small.clone())).unwrap();
-        assert_eq!((passed.value, passed.json.as_str()), (small, r#"{"a":1}"#));
+        assert_eq!(passed.json(), r#"{"a":1}"#);
+        assert_eq!(passed.into_parts().0, small);
         let big = json!({"a": "x".repeat(100)});
         let text = budget(10)
             .guard(Structured::new(big))
             .unwrap_err()
             .to_string();
         assert!(text.contains("108 bytes"), "{text}");
+    }
+
+    #[test]
+    fn a_result_known_by_its_json_makes_its_value_once_asked() {
+        let result = Structured::from_json(r#"{"data":[1,{"b":2}]}"#.into());
+        assert_eq!(result.value(), &json!({"data": [1, {"b": 2}]}));
+        assert_eq!(result.into_parts().0, json!({"data": [1, {"b": 2}]}));
     }
 
     #[test]

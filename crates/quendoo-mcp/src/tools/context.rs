@@ -71,7 +71,7 @@ impl ToolContext {
     /// Room ids by the channels' room ids (`ext_room_id`), read afresh: only
     /// a preview of a change to the channels' allotment needs them.
     pub async fn rooms_by_ext_id(&self) -> Result<HashMap<String, i64>, ToolError> {
-        let rooms = self
+        let rooms: Value = self
             .client
             .get_rooms_details(&self.credential, None, None)
             .await?;

@@ -3,7 +3,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, value::RawValue};
 
 use super::{
     Hints, Preview, Spec, ToolDef,
@@ -47,7 +47,7 @@ impl PmsData {
     /// ask for what was left out.
     fn fitted(
         context: &super::ToolContext,
-        data: Value,
+        data: Box<RawValue>,
         ask_next: impl Fn(&LeftOut<'_>) -> String,
     ) -> Result<PmsData, super::ToolError> {
         let data = schema::checked_object_or_array(data)?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rmcp::model::JsonObject;
 use schemars::{JsonSchema, generate::SchemaSettings};
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 
 use super::ToolError;
 
@@ -122,8 +122,9 @@ pub fn object_or_array(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// `data` if it fits [`object_or_array`].
-pub fn checked_object_or_array(data: Value) -> Result<Value, ToolError> {
-    if data.is_object() || data.is_array() {
+pub fn checked_object_or_array(data: Box<RawValue>) -> Result<Box<RawValue>, ToolError> {
+    // A raw value starts at its first token.
+    if data.get().starts_with(['{', '[']) {
         Ok(data)
     } else {
         Err(ToolError::UnexpectedResponse(

@@ -17,6 +17,7 @@ use axum::{
 };
 use moka::future::Cache;
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::IgnoredAny;
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -184,7 +185,7 @@ async fn create_tenant_for(
         .protocol
         .executor()
         .client()
-        .get_property_settings(key, None, Some("property"))
+        .get_property_settings::<IgnoredAny>(key, None, Some("property"))
         .await
     {
         Ok(_) => {}
