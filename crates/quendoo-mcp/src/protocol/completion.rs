@@ -75,7 +75,10 @@ impl Protocol {
         else {
             return Vec::new();
         };
-        settings.value()["data"]["rooms"]
+        let Ok(settings) = settings.value() else {
+            return Vec::new();
+        };
+        settings["data"]["rooms"]
             .as_array()
             .into_iter()
             .flatten()

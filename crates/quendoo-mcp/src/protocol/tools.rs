@@ -165,7 +165,10 @@ fn accepted(responses: Option<&BTreeMap<String, Value>>) -> Result<bool, ErrorDa
 /// A call's result: the structured value, and its JSON as the text block
 /// (made once, by the guard).
 fn done(structured: Structured) -> CallToolResult {
-    let (value, json) = structured.into_parts();
+    let (value, json) = match structured.into_parts() {
+        Ok(parts) => parts,
+        Err(error) => return error_result(&error),
+    };
     let mut result = CallToolResult::success(vec![ContentBlock::text(json)]);
     result.structured_content = Some(value);
     result

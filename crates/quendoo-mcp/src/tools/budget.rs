@@ -203,23 +203,30 @@ impl Structured {
         &self.json
     }
 
-    pub fn value(&self) -> &Value {
-        self.value.get_or_init(|| parsed(&self.json))
+    /// The value, made from the JSON if it was not made with it. That
+    /// fails only for a PMS payload nested deeper than serde_json builds
+    /// (128 levels), which a payload passed on unbuilt is not checked for.
+    pub fn value(&self) -> Result<&Value, ToolError> {
+        if let Some(value) = self.value.get() {
+            return Ok(value);
+        }
+        let value = parsed(&self.json)?;
+        Ok(self.value.get_or_init(|| value))
     }
 
-    pub fn into_parts(self) -> (Value, String) {
-        let value = self
-            .value
-            .into_inner()
-            .unwrap_or_else(|| parsed(&self.json));
-        (value, self.json)
+    /// The value (as [`Structured::value`]) and the JSON.
+    pub fn into_parts(self) -> Result<(Value, String), ToolError> {
+        let value = match self.value.into_inner() {
+            Some(value) => value,
+            None => parsed(&self.json)?,
+        };
+        Ok((value, self.json))
     }
 }
 
-/// The value of JSON this server wrote. It always parses: a PMS payload
-/// deeper than serde_json's nesting limit was refused when it came.
-fn parsed(json: &str) -> Value {
-    serde_json::from_str(json).unwrap_or_default()
+fn parsed(json: &str) -> Result<Value, ToolError> {
+    serde_json::from_str(json)
+        .map_err(|_| ToolError::UnexpectedResponse("JSON nested at most 128 levels deep"))
 }
 
 /// `value` as compact JSON, written as bytes: `Value`'s `Display` (its
@@ -489,7 +496,7 @@ mod tests {
         let small = json!({"a": 1});
         let passed = budget(10).guard(Structured::new(small.clone())).unwrap();
         assert_eq!(passed.json(), r#"{"a":1}"#);
-        assert_eq!(passed.into_parts().0, small);
+        assert_eq!(passed.into_parts().unwrap().0, small);
         let big = json!({"a": "x".repeat(100)});
         let text = budget(10)
             .guard(Structured::new(big))
@@ -501,8 +508,24 @@ mod tests {
     #[test]
     fn a_result_known_by_its_json_makes_its_value_once_asked() {
         let result = Structured::from_json(r#"{"data":[1,{"b":2}]}"#.into());
-        assert_eq!(result.value(), &json!({"data": [1, {"b": 2}]}));
-        assert_eq!(result.into_parts().0, json!({"data": [1, {"b": 2}]}));
+        assert_eq!(result.value().unwrap(), &json!({"data": [1, {"b": 2}]}));
+        assert_eq!(
+            result.into_parts().unwrap().0,
+            json!({"data": [1, {"b": 2}]})
+        );
+        // Passed on unbuilt, a payload too deep to build fits (REST sends
+        // it as it is), but a transport that needs its value gets an error.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let data = RawValue::from_string(deep).unwrap();
+        let Payload::Json(data) = budget(1000).fit_payload(data, |kept, _| kept).unwrap() else {
+            panic!("not passed on whole");
+        };
+        let result = Structured::from_json(format!(r#"{{"data":{data}}}"#));
+        assert!(matches!(
+            result.value(),
+            Err(ToolError::UnexpectedResponse(_))
+        ));
+        assert!(result.into_parts().is_err());
     }
 
     #[test]

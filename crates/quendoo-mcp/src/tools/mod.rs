@@ -298,7 +298,7 @@ fn assert_payload_json<T: Serialize>(
             let expected = serde_json::to_value(output(data.clone().into(), note())).unwrap();
             let json: Value = serde_json::from_str(made.json()).unwrap();
             assert_eq!(json, expected, "{}", made.json());
-            assert_eq!(made.into_parts().0, expected);
+            assert_eq!(made.into_parts().unwrap().0, expected);
         }
     }
 }
