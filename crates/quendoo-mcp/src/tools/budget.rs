@@ -165,10 +165,10 @@ impl fmt::Display for ResultBudget {
 }
 
 /// A tool's structured result and its compact JSON, serialized once: the
-/// guard measures it, and the transports send it as the result's text. Its
-/// value is made only when a transport asks for it (REST sends the JSON
-/// alone), at most once.
-#[derive(Debug, Clone, PartialEq)]
+/// guard measures it, and the transports send it as the result's text. A
+/// result known by its JSON makes its value only when a transport asks for
+/// it (REST sends the JSON alone), at most once.
+#[derive(Debug, Clone)]
 pub struct Structured {
     json: String,
     value: OnceLock<Value>,
@@ -188,14 +188,6 @@ impl Structured {
         Self {
             json,
             value: OnceLock::new(),
-        }
-    }
-
-    /// A result whose value and JSON were made together.
-    pub fn from_parts(value: Value, json: String) -> Self {
-        Self {
-            json,
-            value: value.into(),
         }
     }
 

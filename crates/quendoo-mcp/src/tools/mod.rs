@@ -32,7 +32,6 @@ use crate::{
     domain::KeyName,
     policy::{ToolTraits, Toolset},
 };
-use budget::Payload;
 pub use budget::{BYTES_PER_TOKEN, ResultBudget, Structured, json_size, json_text};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
@@ -210,8 +209,8 @@ where
 }
 
 /// [`define`], with the output's value and JSON made by `into_json`: for
-/// an output holding a PMS [`Payload`], which [`payload_json`] moves in
-/// where serde would copy it node by node.
+/// an output holding a PMS [`budget::Payload`], [`payload_json`], which does not
+/// build the payload.
 fn define_with<A, O, F, Fut>(
     spec: Spec,
     handler: F,
@@ -247,25 +246,11 @@ where
     }
 }
 
-/// The value and JSON of an output holding a PMS payload in its field
-/// `data`, which `payload` points at: the JSON with the payload written as
-/// Quendoo wrote it (when it fit whole; the value is then made only if a
-/// transport asks), else the value with the payload moved in. The same as
-/// serde's, without building the payload or copying it.
-fn payload_json<T: Serialize>(
-    mut output: T,
-    payload: fn(&mut T) -> &mut Payload,
-) -> serde_json::Result<Structured> {
-    let json = serde_json::to_string(&output)?;
-    let Payload::Value(data) = payload(&mut output) else {
-        return Ok(Structured::from_json(json));
-    };
-    let data = std::mem::take(data);
-    let mut value = serde_json::to_value(&output)?;
-    if let Some(fields) = value.as_object_mut() {
-        fields.insert("data".into(), data);
-    }
-    Ok(Structured::from_parts(value, json))
+/// The JSON of an output holding a PMS [`budget::Payload`]: the payload written as
+/// Quendoo wrote it when it fit whole (else what the budget kept of it),
+/// the value made only if a transport asks for it.
+fn payload_json<T: Serialize>(output: T) -> serde_json::Result<Structured> {
+    serde_json::to_string(&output).map(Structured::from_json)
 }
 
 /// Checks an output type holding a PMS payload, built by `output` from a
@@ -275,7 +260,7 @@ fn payload_json<T: Serialize>(
 #[cfg(test)]
 fn assert_payload_json<T: Serialize>(
     data: Value,
-    output: impl Fn(Payload, Option<budget::Cut>) -> T,
+    output: impl Fn(budget::Payload, Option<budget::Cut>) -> T,
     into_json: fn(T) -> serde_json::Result<Structured>,
 ) {
     let measured = || {
@@ -292,7 +277,7 @@ fn assert_payload_json<T: Serialize>(
             };
             let payload = match fit_whole {
                 true => measured().unwrap(),
-                false => Payload::from(data.clone()),
+                false => budget::Payload::from(data.clone()),
             };
             let made = into_json(output(payload, note())).unwrap();
             let expected = serde_json::to_value(output(data.clone().into(), note())).unwrap();

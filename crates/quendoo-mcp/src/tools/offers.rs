@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hints, Spec, Structured, ToolDef,
+    Hints, Spec, ToolDef,
     budget::{Cut, Payload},
     define_with, payload_json,
     property::Language,
@@ -47,12 +47,6 @@ struct Offers {
     /// Set when the result budget cut `data`: `omitted` offers, `ask_next` says what to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     cut: Option<Cut>,
-}
-
-impl Offers {
-    fn into_json(self) -> serde_json::Result<Structured> {
-        payload_json(self, |output| &mut output.data)
-    }
 }
 
 pub fn get_booking_offers() -> ToolDef {
@@ -100,7 +94,7 @@ pub fn get_booking_offers() -> ToolDef {
                 }),
             })
         },
-        Offers::into_json,
+        payload_json,
     )
 }
 
@@ -121,7 +115,7 @@ mod tests {
                 data,
                 cut,
             },
-            Offers::into_json,
+            payload_json,
         );
     }
 }

@@ -39,10 +39,6 @@ struct PmsData {
 }
 
 impl PmsData {
-    fn into_json(self) -> serde_json::Result<super::Structured> {
-        payload_json(self, |output| &mut output.data)
-    }
-
     /// `data` checked, then cut to the budget; `ask_next` says how to
     /// ask for what was left out.
     fn fitted(
@@ -107,7 +103,7 @@ pub fn get_property_settings() -> ToolDef {
                 )
             })
         },
-        PmsData::into_json,
+        payload_json,
     )
 }
 
@@ -147,7 +143,7 @@ pub fn get_rooms_details() -> ToolDef {
                 )
             })
         },
-        PmsData::into_json,
+        payload_json,
     )
 }
 
@@ -222,7 +218,7 @@ mod tests {
         super::super::assert_payload_json(
             json!({"rooms": [{"id": 1, "name": "Double"}]}),
             |data, cut| PmsData { data, cut },
-            PmsData::into_json,
+            payload_json,
         );
     }
 }
