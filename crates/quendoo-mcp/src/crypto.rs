@@ -33,10 +33,7 @@ type HmacSha256 = Hmac<Sha256>;
 /// sealed, so no salt is needed for the hash to reveal nothing.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Why a key could not be used. Never contains the key itself.
@@ -128,10 +125,6 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// One usable key: its id, its AEAD instance, and its lookup-hash sub-key.
 struct KeyEntry {
     kid: String,
@@ -142,7 +135,7 @@ struct KeyEntry {
 impl KeyEntry {
     fn new(key: &EncryptionKey) -> Self {
         let raw = key.0.expose_secret();
-        let kid = to_hex(&hmac_sha256(raw, KID_LABEL)[..8]);
+        let kid = hex::encode(&hmac_sha256(raw, KID_LABEL)[..8]);
         let mut lookup_key = [0u8; 32];
         // 32 bytes is far below HKDF-SHA256's 8160-byte output limit.
         Hkdf::<Sha256>::new(None, raw)
@@ -156,7 +149,7 @@ impl KeyEntry {
     }
 
     fn lookup_hash(&self, value: &str) -> String {
-        to_hex(&hmac_sha256(
+        hex::encode(hmac_sha256(
             self.lookup_key.expose_secret(),
             value.as_bytes(),
         ))

@@ -560,8 +560,5 @@ fn take_confirmation(tool: &ToolDef, arguments: Value, approval: Approval) -> (V
 /// auditor match a call to a complaint without storing guests' data.
 fn digest(arguments: &Value) -> String {
     let bytes = serde_json::to_vec(arguments).unwrap_or_default();
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(bytes))
 }

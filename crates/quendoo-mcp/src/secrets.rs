@@ -159,8 +159,7 @@ impl SecretStore {
             .chain_update(b"quendoo-mcp:tenant-for-key:")
             .chain_update(self.cipher.lookup_hash(value))
             .finalize();
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("hotel-{hex}").parse()
+        format!("hotel-{}", hex::encode(&digest[..16])).parse()
     }
 
     /// Re-encrypts every stored value (active or not) under the current key

@@ -1,15 +1,16 @@
 //! DNS-rebinding and cross-origin protection for the MCP transports: the
 //! `Host` must be one this server is reached by, and a browser's `Origin`,
 //! when present, must be allowed. A pure check with its own tests, and the
-//! middleware that applies it.
+//! layer that applies it.
 
 use axum::{
-    extract::{Request, State},
+    body::Body,
+    extract::Request,
     http::{HeaderMap, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use std::sync::Arc;
+use tower_http::validate_request::{ValidateRequest, ValidateRequestHeaderLayer};
 use url::Url;
 
 use super::error::ApiError;
@@ -100,41 +101,47 @@ fn normalise_origin(origin: &str) -> Option<String> {
     Some(format!("{}://{}:{}", url.scheme(), host, port))
 }
 
-/// Middleware: 403 before anything else looks at the request.
-pub async fn guard(State(guard): State<Arc<HostGuard>>, request: Request, next: Next) -> Response {
-    let origin = request
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    checked(&guard, origin.as_deref(), request, next).await
+/// The guard as a layer: 403 for a Host or a browser's Origin not allowed,
+/// before anything else looks at the request. A check before the call
+/// rather than axum's `from_fn`, which clones every service below it on
+/// each request.
+pub fn checking_origins(guard: Arc<HostGuard>) -> ValidateRequestHeaderLayer<Check> {
+    ValidateRequestHeaderLayer::custom(Check {
+        guard,
+        origins: true,
+    })
 }
 
-/// Middleware for endpoints any web page may call (CORS `*`, no cookie,
-/// no ambient authority: OAuth metadata, registration, token, revocation):
-/// the Host is checked against DNS rebinding, the Origin is not.
-pub async fn guard_host(
-    State(guard): State<Arc<HostGuard>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    checked(&guard, None, request, next).await
+/// For endpoints any web page may call (CORS `*`, no cookie, no ambient
+/// authority: OAuth metadata, registration, token, revocation): the Host is
+/// checked against DNS rebinding, the Origin is not.
+pub fn checking_host(guard: Arc<HostGuard>) -> ValidateRequestHeaderLayer<Check> {
+    ValidateRequestHeaderLayer::custom(Check {
+        guard,
+        origins: false,
+    })
 }
 
-async fn checked(
-    guard: &HostGuard,
-    origin: Option<&str>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let headers: &HeaderMap = request.headers();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| request.uri().authority().map(|a| a.as_str()));
-    match guard.check(host, origin) {
-        Ok(()) => next.run(request).await,
-        Err(rejection) => {
+#[derive(Clone)]
+pub struct Check {
+    guard: Arc<HostGuard>,
+    origins: bool,
+}
+
+impl ValidateRequest<Body> for Check {
+    type ResponseBody = Body;
+
+    fn validate(&mut self, request: &mut Request) -> Result<(), Response> {
+        let headers: &HeaderMap = request.headers();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()));
+        let origin = match self.origins {
+            true => headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            false => None,
+        };
+        self.guard.check(host, origin).map_err(|rejection| {
             let detail = match rejection {
                 Rejection::Host => {
                     "This host name is not allowed: the operator lists the server's public names in ALLOWED_HOSTS."
@@ -144,7 +151,7 @@ async fn checked(
                 }
             };
             ApiError::new(StatusCode::FORBIDDEN, detail).into_response()
-        }
+        })
     }
 }
 

@@ -18,7 +18,7 @@ pub mod pipeline;
 pub mod rest;
 mod state;
 
-use axum::{Router, middleware};
+use axum::Router;
 
 pub use state::{AppState, Shared};
 
@@ -30,10 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bearer::metadata_router())
         .merge(oauth::public_router())
         .layer(oauth::public_cors())
-        .layer(middleware::from_fn_with_state(
-            state.host_guard.clone(),
-            host_guard::guard_host,
-        ));
+        .layer(host_guard::checking_host(state.host_guard.clone()));
     let guarded = Router::new()
         .merge(oauth::pages_router())
         .merge(mcp::router(&state))
@@ -42,10 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(audit::router())
         .merge(openapi::router())
-        .layer(middleware::from_fn_with_state(
-            state.host_guard.clone(),
-            host_guard::guard,
-        ));
+        .layer(host_guard::checking_origins(state.host_guard.clone()));
     // Probes and scrapers call by address, not by name.
     let routes = Router::new()
         .merge(health::router())

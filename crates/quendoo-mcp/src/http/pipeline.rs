@@ -6,16 +6,19 @@
 //! body limit, and the shape of JSON bodies bounded (`json_bounds`). The Host/Origin guard
 //! comes next, on every route but `/health` (probes call by address).
 
+use std::convert::Infallible;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::{
     Router,
     extract::{DefaultBodyLimit, MatchedPath, Request},
-    http::{HeaderName, HeaderValue, Response, StatusCode, header},
-    middleware::{self, Next},
-    response::IntoResponse,
+    http::{self, HeaderName, HeaderValue, StatusCode, header},
+    middleware,
+    response::{IntoResponse, Response},
 };
-use tower::ServiceBuilder;
+use futures::future::BoxFuture;
+use tower::{Service, ServiceBuilder};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -50,7 +53,7 @@ pub fn around(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
             )
             .into_response()
         }))
-        .layer(middleware::map_request(accept_request_id))
+        .map_request(accept_request_id)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
@@ -59,12 +62,11 @@ pub fn around(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
                 .on_response(on_response),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            count(metrics.clone(), request, next)
-        }))
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            within(timeout, request, next)
-        }))
+        .layer_fn(move |inner| Watched {
+            inner,
+            metrics: metrics.clone(),
+            timeout,
+        })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(
             state.config.max_body_bytes,
@@ -74,7 +76,7 @@ pub fn around(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
 }
 
 /// Keeps a client's request id only if it is short and plain.
-async fn accept_request_id(mut request: Request) -> Request {
+fn accept_request_id(mut request: Request) -> Request {
     let plain = |value: &HeaderValue| {
         let bytes = value.as_bytes();
         !bytes.is_empty()
@@ -113,7 +115,7 @@ fn request_span(request: &Request) -> Span {
     )
 }
 
-fn on_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
+fn on_response<B>(response: &http::Response<B>, latency: Duration, span: &Span) {
     span.record("status", response.status().as_u16());
     tracing::info!(latency_ms = latency.as_millis() as u64, "request");
 }
@@ -124,34 +126,62 @@ pub fn record_tenant(tenant: &crate::domain::TenantId) {
     Span::current().record("tenant", tracing::field::display(tenant));
 }
 
-/// Counts the request by method, route and status, with its latency.
-async fn count(metrics: Metrics, request: Request, next: Next) -> axum::response::Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    metrics.request(
-        method.as_str(),
-        route,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
+/// Counts each request by method, route and status, with its latency, and
+/// stops one that takes longer than `timeout` (a streaming response counts
+/// until its headers are sent, so `/sse` streams are not cut). A service of
+/// its own rather than axum's `from_fn`, which clones the whole stack below
+/// it (every boxed route service) on every request: this one calls the
+/// service below at once.
+#[derive(Clone)]
+struct Watched<S> {
+    inner: S,
+    metrics: Metrics,
+    timeout: Duration,
 }
 
-/// The request as a whole within `timeout` (a streaming response counts
-/// until its headers are sent, so `/sse` streams are not cut).
-async fn within(timeout: Duration, request: Request, next: Next) -> axum::response::Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            format!(
-                "The request took longer than {} s (REQUEST_TIMEOUT) and was stopped.",
-                timeout.as_secs()
-            ),
-        )
-        .into_response(),
+impl<S> Service<Request> for Watched<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let answer = tokio::time::timeout(self.timeout, self.inner.call(request));
+        let (metrics, timeout) = (self.metrics.clone(), self.timeout);
+        Box::pin(async move {
+            let response = match answer.await {
+                Ok(Ok(response)) => response,
+                Err(_) => timed_out(timeout),
+            };
+            let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+            metrics.request(
+                method.as_str(),
+                route,
+                response.status().as_u16(),
+                started.elapsed(),
+            );
+            Ok(response)
+        })
+    }
+}
+
+fn timed_out(timeout: Duration) -> Response {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "The request took longer than {} s (REQUEST_TIMEOUT) and was stopped.",
+            timeout.as_secs()
+        ),
+    )
+    .into_response()
 }
