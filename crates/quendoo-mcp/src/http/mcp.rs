@@ -26,6 +26,7 @@ use rmcp::{
         StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
     },
 };
+use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::{AppState, bearer, error::ApiError};
@@ -189,13 +190,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Arc::new(LocalSessionManager::default()),
         config,
     );
+    // One layer of both: each `Router::layer` boxes the route again, and
+    // every box is cloned on every request.
     Router::new()
         .route_service("/mcp", service)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_caller,
-        ))
-        .layer(cors())
+        .layer(
+            ServiceBuilder::new()
+                .layer(cors())
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    require_caller,
+                )),
+        )
 }
 
 /// The SDK's service takes no extractors: the verified caller goes ahead of

@@ -19,6 +19,7 @@ pub mod rest;
 mod state;
 
 use axum::Router;
+use tower::ServiceBuilder;
 
 pub use state::{AppState, Shared};
 
@@ -29,8 +30,11 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .merge(bearer::metadata_router())
         .merge(oauth::public_router())
-        .layer(oauth::public_cors())
-        .layer(host_guard::checking_host(state.host_guard.clone()));
+        .layer(
+            ServiceBuilder::new()
+                .layer(host_guard::checking_host(state.host_guard.clone()))
+                .layer(oauth::public_cors()),
+        );
     let guarded = Router::new()
         .merge(oauth::pages_router())
         .merge(mcp::router(&state))

@@ -24,6 +24,8 @@ use axum::{
     routing::{get, post},
 };
 
+use tower::ServiceBuilder;
+
 use super::{AppState, error::ApiError};
 use crate::{storage::SseClaim, tools::json_text};
 pub use relay::{RelayError, RelayTarget};
@@ -46,11 +48,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sse", get(stream::open))
         .route("/messages/", post(message))
         .route("/messages", post(message))
-        .layer(Extension(streams))
-        .layer(Extension(sessions))
-        .layer(Extension(tenant::NewKeyChecks::new(
-            state.limits.legacy_new_keys.clone(),
-        )))
+        // One layer of all three: each `Router::layer` boxes the routes
+        // again, and every box is cloned on every request.
+        .layer(
+            ServiceBuilder::new()
+                .layer(Extension(streams))
+                .layer(Extension(sessions))
+                .layer(Extension(tenant::NewKeyChecks::new(
+                    state.limits.legacy_new_keys.clone(),
+                ))),
+        )
 }
 
 /// One JSON-RPC message, answered on the session's stream when it has one.
