@@ -4,8 +4,8 @@ use clap::Parser;
 use quendoo_mcp::cli::{self, Cli};
 use quendoo_mcp::{config, telemetry};
 
-/// A fifth less CPU per request than the system's malloc (README,
-/// "Benchmarks"); the library and its tests keep the default.
+/// A fifth less CPU per request than the system's malloc (bench/README.md,
+/// "mimalloc as the server's allocator"); the library and its tests keep the default.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

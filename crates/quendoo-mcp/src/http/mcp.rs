@@ -190,18 +190,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    // One layer of both: each `Router::layer` boxes the route again, and
-    // every box is cloned on every request.
-    Router::new()
-        .route_service("/mcp", service)
-        .layer(
-            ServiceBuilder::new()
-                .layer(cors())
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    require_caller,
-                )),
-        )
+    // Layered before it is routed: each `Router::layer` boxes the route
+    // again, and every box is cloned on every request.
+    let service = ServiceBuilder::new()
+        .layer(cors())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_caller,
+        ))
+        .service(service);
+    Router::new().route_service("/mcp", service)
 }
 
 /// The SDK's service takes no extractors: the verified caller goes ahead of
