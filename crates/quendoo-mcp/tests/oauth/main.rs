@@ -532,8 +532,9 @@ async fn two_replicas_finish_one_flow() {
 }
 
 /// Browser-based clients: the public OAuth endpoints answer any origin; the
-/// sign-in pages and `/mcp` keep the Origin rules, and `/mcp` lets allowed
-/// origins read its challenge and session header.
+/// sign-in pages and `/mcp` keep the Origin rules, and `/mcp` answers an
+/// allowed origin's preflight and lets it read its challenge and session
+/// header.
 #[tokio::test]
 async fn cors_for_browser_clients() {
     let app = TestApp::spawn(TestDb::sqlite().await).await;
@@ -572,6 +573,28 @@ async fn cors_for_browser_clients() {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    // A preflight carries no token: CORS answers it before the caller check.
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, app.url("/mcp"))
+        .header("Origin", "http://localhost:6274")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type, mcp-protocol-version",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::OK);
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:6274"
+    );
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("mcp-protocol-version"), "{allowed}");
     let refused = http
         .post(app.url("/mcp"))
         .header("Origin", "http://localhost:6274")
