@@ -3,15 +3,26 @@
 //! lock (hundreds of milliseconds at the tail under load). One task commits
 //! the entries that are waiting as one group instead; each caller still
 //! waits until its own entry is stored, so nothing is lost silently.
+//!
+//! On SQLite a commit only appends to the write-ahead log; copying the log
+//! into the file (a checkpoint, which waits on the disk) is left to a task
+//! beside the writer: a commit waits at most while the last moments' pages
+//! are copied, when the log is started afresh (`Store::checkpoint`).
+
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::MissedTickBehavior;
 
-use crate::storage::{AuditEntry, Store};
+use crate::storage::{AuditEntry, Backend, Store};
 
 /// Entries waiting beyond this make callers wait to enqueue (back-pressure).
 const QUEUE: usize = 4096;
 /// Entries committed in one transaction at most.
 const MAX_GROUP: usize = 256;
+/// How often SQLite's log is copied into its file: at a thousand calls a
+/// second the log held 12 MiB at most.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 struct Pending {
     entry: AuditEntry,
@@ -27,6 +38,9 @@ impl AuditTrail {
     /// Starts the writer task; it ends when the last `AuditTrail` is dropped.
     pub fn start(store: Store) -> Self {
         let (queue, waiting) = mpsc::channel(QUEUE);
+        if store.backend() == Backend::Sqlite {
+            tokio::spawn(checkpoint_beside(store.clone(), queue.downgrade()));
+        }
         tokio::spawn(write_groups(store, waiting));
         Self { queue }
     }
@@ -60,6 +74,33 @@ async fn write_groups(store: Store, mut waiting: mpsc::Receiver<Pending>) {
         for pending in group.drain(..) {
             // A caller that gave up waiting no longer needs the answer.
             let _ = pending.stored.send(outcome.clone());
+        }
+    }
+}
+
+/// Checkpoints on a connection of the pool, which SQLite lets run beside
+/// the writer's commits, until the last `AuditTrail` is dropped. A failure
+/// is logged once, not every second, and so is the recovery.
+async fn checkpoint_beside(store: Store, trail: mpsc::WeakSender<Pending>) {
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        ticks.tick().await;
+        if trail.upgrade().is_none() {
+            return;
+        }
+        match store.checkpoint().await {
+            Err(error) if !failing => {
+                tracing::warn!(%error, "copying SQLite's log into its file failed");
+                failing = true;
+            }
+            Err(_) => {}
+            Ok(()) if failing => {
+                tracing::info!("copying SQLite's log into its file works again");
+                failing = false;
+            }
+            Ok(()) => {}
         }
     }
 }

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use quendoo_mcp::audit::AuditTrail;
 use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId};
 use quendoo_mcp::policy::{HotelPolicy, PolicyChange, Toolsets, WriteMode};
 use quendoo_mcp::storage::{
@@ -753,6 +754,63 @@ async fn the_sqlite_file_is_owner_only() {
     for file in [path.clone(), format!("{path}-wal")] {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{file}");
+    }
+}
+
+/// No commit copies SQLite's log into the file on its own (a checkpoint
+/// waits on the disk, and the audit writer's commit that did it held every
+/// call of its group): the audit trail's companion task does, beside it,
+/// and under writes that never pause the log is still started afresh.
+#[tokio::test]
+async fn the_audit_trail_copies_the_sqlite_log_into_the_file() {
+    let db = crate::support::TestDb::sqlite().await;
+    let store = db.store().await;
+    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
+    let c = store.create_connection(&t.id).await.unwrap();
+    let on_mcp = AuditEntry {
+        transport: Some("mcp"),
+        connection: None,
+        ..call_on(&c)
+    };
+    let record = || store.record_audit(std::slice::from_ref(&on_mcp));
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let wal = format!("{path}-wal");
+    let size = |file: &str| std::fs::metadata(file).unwrap().len();
+    // The log's salt, which SQLite changes each time it starts it afresh.
+    let salt = || std::fs::read(&wal).unwrap()[16..24].to_vec();
+    let before = size(&path);
+    // Well past SQLite's automatic checkpoint (1,000 pages of the log),
+    // one commit each, as the writer makes them one call at a time.
+    for _ in 0..5_000 {
+        if size(&wal) > 1_200 * 4096 {
+            break;
+        }
+        record().await.unwrap();
+    }
+    assert!(size(&wal) > 1_200 * 4096, "the log grew past the mark");
+    assert_eq!(size(&path), before, "no commit checkpointed");
+
+    let newest = AuditQuery {
+        limit: 1,
+        ..AuditQuery::default()
+    };
+    let first_salt = salt();
+    let _trail = AuditTrail::start(store.for_background());
+    let waited = std::time::Instant::now();
+    while size(&path) == before || salt() == first_salt {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "copied into the file: {}, the log started afresh: {}",
+            size(&path) != before,
+            salt() != first_salt
+        );
+        // Commits queued behind each other and reads beside them, as
+        // under load: a passive checkpoint never catches the log's end.
+        let (a, b, c, read) = tokio::join!(record(), record(), record(), store.audit(&newest));
+        for recorded in [a, b, c] {
+            recorded.unwrap();
+        }
+        read.unwrap();
     }
 }
 
