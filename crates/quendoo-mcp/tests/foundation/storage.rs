@@ -687,10 +687,9 @@ async fn audit_log(store: Store) {
     assert_eq!(everyone.entries.len(), 3);
 }
 
-/// Groups of every shape the writer takes: one statement alone, several
-/// statements in one transaction (more rows than one `INSERT` holds), and
-/// calls made on REST connections, whose uses commit with them.
-async fn audit_groups_commit_whole(store: Store) {
+/// A REST connection of a new tenant `t`, and the audit entry of a call
+/// the tenant made on `/mcp` (on no connection).
+async fn connection_and_call(store: &Store) -> (Connection, AuditEntry) {
     let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
     let c = store.create_connection(&t.id).await.unwrap();
     let on_mcp = AuditEntry {
@@ -698,9 +697,17 @@ async fn audit_groups_commit_whole(store: Store) {
         connection: None,
         ..call_on(&c)
     };
+    (c, on_mcp)
+}
+
+/// Groups of every shape the writer takes: one statement alone, several
+/// statements in one transaction (more rows than one `INSERT` holds), and
+/// calls made on REST connections, whose uses commit with them.
+async fn audit_groups_commit_whole(store: Store) {
+    let (c, on_mcp) = connection_and_call(&store).await;
     let stored = || async {
         let all = AuditQuery {
-            tenant: Some(t.id.clone()),
+            tenant: Some(c.tenant_id.clone()),
             limit: 1_000,
             ..AuditQuery::default()
         };
@@ -765,13 +772,7 @@ async fn the_sqlite_file_is_owner_only() {
 async fn the_audit_trail_copies_the_sqlite_log_into_the_file() {
     let db = crate::support::TestDb::sqlite().await;
     let store = db.store().await;
-    let t = store.create_tenant(Some(tid("t")), "T").await.unwrap();
-    let c = store.create_connection(&t.id).await.unwrap();
-    let on_mcp = AuditEntry {
-        transport: Some("mcp"),
-        connection: None,
-        ..call_on(&c)
-    };
+    let (_, on_mcp) = connection_and_call(&store).await;
     let record = || store.record_audit(std::slice::from_ref(&on_mcp));
     let path = db.url.trim_start_matches("sqlite://").to_owned();
     let wal = format!("{path}-wal");
