@@ -10,7 +10,7 @@ use sqlx::{Any, Connection as _};
 use super::error::db_error;
 use super::row::{get, parse, parse_opt, timestamp};
 use super::time::{cutoff_ms, now_ms};
-use super::{StorageError, Store};
+use super::{Backend, StorageError, Store};
 use crate::domain::{ConnectionId, TenantId, UserId};
 
 /// One tool call to record. `args_digest` is a digest of the arguments, never
@@ -125,8 +125,9 @@ fn insert_audit(rows: usize) -> String {
     )
 }
 
-/// The operation named in the audit writer's errors.
+/// The operations named in the audit writer's errors.
 const RECORDING: &str = "recording audit entries";
+const CHECKPOINTING: &str = "copying the SQLite log into its file";
 
 /// The insert of `rows`, recorded at `now`.
 fn insert_rows(rows: &[AuditEntry], now: i64) -> Query<'_, Any, AnyArguments> {
@@ -194,6 +195,41 @@ impl Store {
             .map_err(db_error("recording uses of connections"))?;
         }
         transaction.commit().await.map_err(db_error(RECORDING))?;
+        connection.keep();
+        Ok(())
+    }
+
+    /// Copies what SQLite's write-ahead log holds into the database file
+    /// (a checkpoint), passively: beside the writer's commits and the
+    /// readers, waiting for none of them. Says whether the log is long
+    /// enough to be started afresh ([`Store::restart_log`]): under steady
+    /// writes a passive checkpoint never reaches the log's end, and SQLite
+    /// starts the log afresh only after one that did. Nothing to do on
+    /// PostgreSQL.
+    pub async fn checkpoint_log(&self) -> Result<bool, StorageError> {
+        /// SQLite's own mark for its automatic checkpoint.
+        const LONG: i64 = 1_000;
+        if self.backend != Backend::Sqlite {
+            return Ok(false);
+        }
+        let passive = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(self.db())
+            .await
+            .map_err(db_error(CHECKPOINTING))?;
+        Ok(get::<i64>(&passive, "log")? >= LONG)
+    }
+
+    /// Copies the rest of the log (what came since the last passive
+    /// checkpoint) and lets the next commit start it afresh, on the audit
+    /// writer's connection: between two of its groups, so that it never
+    /// waits for that writer, nor the writer for it.
+    pub async fn restart_log(&self) -> Result<(), StorageError> {
+        self.count_query();
+        let mut connection = self.audit_writer.take(&self.pool, CHECKPOINTING).await?;
+        sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+            .execute(&mut *connection)
+            .await
+            .map_err(db_error(CHECKPOINTING))?;
         connection.keep();
         Ok(())
     }

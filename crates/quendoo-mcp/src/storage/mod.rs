@@ -286,34 +286,6 @@ impl Store {
             .map_err(db_error("checking the database"))
     }
 
-    /// Copies what SQLite's write-ahead log holds into the database file
-    /// (a checkpoint); nothing to do on PostgreSQL. First passively, beside
-    /// the writer's commits and the readers. Under steady writes that never
-    /// reaches the log's end, and SQLite starts the log afresh only after a
-    /// checkpoint that did: once the log is past `RESTART_AT` pages, a
-    /// second one holds writers back while it copies what came since (the
-    /// last milliseconds' pages) and lets the next commit start it afresh.
-    pub async fn checkpoint(&self) -> Result<(), StorageError> {
-        /// SQLite's own mark for its automatic checkpoint.
-        const RESTART_AT: i64 = 1_000;
-        const CHECKPOINTING: &str = "copying the SQLite log into its file";
-        if self.backend != Backend::Sqlite {
-            return Ok(());
-        }
-        let passive = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(self.db())
-            .await
-            .map_err(db_error(CHECKPOINTING))?;
-        if row::get::<i64>(&passive, "log")? < RESTART_AT {
-            return Ok(());
-        }
-        sqlx::query("PRAGMA wal_checkpoint(RESTART)")
-            .execute(self.db())
-            .await
-            .map(drop)
-            .map_err(db_error(CHECKPOINTING))
-    }
-
     /// Closes the pool; every later operation fails with a database error.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -335,7 +307,7 @@ async fn prepare_connection(backend: Backend, connection: &mut AnyConnection) ->
         // No commit copies the log into the file (a checkpoint, with an
         // fsync) on its own: the audit writer's commit that crossed the
         // 1,000-page mark did, while the calls of its group waited. The
-        // audit trail checkpoints beside its writer instead (`checkpoint`).
+        // audit trail checkpoints beside its writer instead (`audit.rs`).
         sqlx::query("PRAGMA wal_autocheckpoint = 0")
             .execute(&mut *connection)
             .await?;
