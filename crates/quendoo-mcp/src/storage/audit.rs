@@ -222,11 +222,25 @@ impl Store {
     /// Copies the rest of the log (what came since the last passive
     /// checkpoint) and lets the next commit start it afresh, on the audit
     /// writer's connection: between two of its groups, so that it never
-    /// waits for that writer, nor the writer for it.
+    /// waits for that writer, nor the writer for it. Nor for a reader: one
+    /// still on the log (a backup, a long query) leaves the log as it is
+    /// until a later try, instead of holding the writer's queue for up to
+    /// the busy timeout.
     pub async fn restart_log(&self) -> Result<(), StorageError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
         self.count_query();
         let mut connection = self.audit_writer.take(&self.pool, CHECKPOINTING).await?;
-        sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+        let waits: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(db_error(CHECKPOINTING))?;
+        let restart = format!(
+            "PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(RESTART); \
+             PRAGMA busy_timeout = {waits}"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(restart))
             .execute(&mut *connection)
             .await
             .map_err(db_error(CHECKPOINTING))?;

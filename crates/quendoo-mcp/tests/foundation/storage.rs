@@ -815,6 +815,40 @@ async fn the_audit_trail_copies_the_sqlite_log_into_the_file() {
     }
 }
 
+/// Starting the log afresh waits for no reader: one still on the log (a
+/// backup, say) leaves it for a later try. The writer's connection waits
+/// for another writer afterwards as it did before, not failing at once.
+#[tokio::test]
+async fn restarting_the_log_waits_for_no_reader_and_leaves_the_writer_patient() {
+    let db = crate::support::TestDb::sqlite().await;
+    let store = db.store().await;
+    let (_, on_mcp) = connection_and_call(&store).await;
+    let record = || store.record_audit(std::slice::from_ref(&on_mcp));
+    record().await.unwrap();
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let other = rusqlite::Connection::open(&path).unwrap();
+
+    // A reader on the log: the restart neither waits for it (five
+    // seconds, the busy timeout) nor fails.
+    other
+        .execute_batch("BEGIN; SELECT count(*) FROM audit_log;")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(4), store.restart_log())
+        .await
+        .expect("the restart waited for the reader")
+        .unwrap();
+    other.execute_batch("COMMIT;").unwrap();
+
+    // Another writer holds the lock for a moment: the audit commit waits.
+    other.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        other.execute_batch("COMMIT;").unwrap();
+    });
+    record().await.unwrap();
+    release.join().unwrap();
+}
+
 /// An in-memory SQLite database would lose every hotel's key at exit, and
 /// the CLI could not reach it: refused, saying why.
 #[tokio::test]
