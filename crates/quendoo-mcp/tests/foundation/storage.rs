@@ -748,6 +748,11 @@ async fn closed_store_reports_database_errors(store: Store) {
     assert!(store.tenant_stamp(&t.id).await.is_err());
 }
 
+/// The path of a SQLite test database's file.
+fn sqlite_file(db: &crate::support::TestDb) -> String {
+    db.url.trim_start_matches("sqlite://").to_owned()
+}
+
 /// The SQLite file holds the hotels' encrypted keys: only its owner may
 /// read it, and so the WAL beside it.
 #[cfg(unix)]
@@ -757,7 +762,7 @@ async fn the_sqlite_file_is_owner_only() {
     let db = crate::support::TestDb::sqlite().await;
     let store = db.store().await;
     store.create_tenant(None, "Private").await.unwrap();
-    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let path = sqlite_file(&db);
     for file in [path.clone(), format!("{path}-wal")] {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{file}");
@@ -774,7 +779,7 @@ async fn the_audit_trail_copies_the_sqlite_log_into_the_file() {
     let store = db.store().await;
     let (_, on_mcp) = connection_and_call(&store).await;
     let record = || store.record_audit(std::slice::from_ref(&on_mcp));
-    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let path = sqlite_file(&db);
     let wal = format!("{path}-wal");
     let size = |file: &str| std::fs::metadata(file).unwrap().len();
     // The log's salt, which SQLite changes each time it starts it afresh.
@@ -825,7 +830,7 @@ async fn restarting_the_log_waits_for_no_reader_and_leaves_the_writer_patient() 
     let (_, on_mcp) = connection_and_call(&store).await;
     let record = || store.record_audit(std::slice::from_ref(&on_mcp));
     record().await.unwrap();
-    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let path = sqlite_file(&db);
     let other = rusqlite::Connection::open(&path).unwrap();
 
     // A reader on the log: the restart neither waits for it (five
