@@ -103,17 +103,22 @@ const SELECT_AUDIT: &str = "SELECT id, tenant_id, user_id, tool, outcome, create
        AND ($6 IS NULL OR id < $6) \
      ORDER BY id DESC LIMIT $7";
 
-/// Rows per `INSERT` of audit entries: 10 values each, well under the
-/// bound variables SQLite (32,766) and PostgreSQL (65,535) take.
+/// Rows per `INSERT` of audit entries, and entries in a group made one
+/// query: `AUDIT_COLUMNS` values each, and three for each REST connection
+/// used, well under the bound variables SQLite (32,766) and PostgreSQL
+/// (65,535) take.
 const ROWS_PER_INSERT: usize = 256;
 
-/// `INSERT INTO audit_log ... VALUES (...), (...)` for `rows` rows.
-fn insert_audit(rows: usize) -> String {
-    const COLUMNS: usize = 10;
+/// Values per audit entry.
+const AUDIT_COLUMNS: usize = 10;
+
+/// `INSERT INTO audit_log ... VALUES (...), (...)` for `rows` rows, its
+/// parameters numbered after the first `bound`.
+fn insert_audit(bound: usize, rows: usize) -> String {
     let values: Vec<String> = (0..rows)
         .map(|row| {
-            let places: Vec<String> = (1..=COLUMNS)
-                .map(|column| format!("${}", row * COLUMNS + column))
+            let places: Vec<String> = (1..=AUDIT_COLUMNS)
+                .map(|column| format!("${}", bound + row * AUDIT_COLUMNS + column))
                 .collect();
             format!("({})", places.join(", "))
         })
@@ -131,21 +136,72 @@ const CHECKPOINTING: &str = "copying the SQLite log into its file";
 
 /// The insert of `rows`, recorded at `now`.
 fn insert_rows(rows: &[AuditEntry], now: i64) -> Query<'_, Any, AnyArguments> {
-    let mut insert = sqlx::query(sqlx::AssertSqlSafe(insert_audit(rows.len())));
+    let mut insert = sqlx::query(sqlx::AssertSqlSafe(insert_audit(0, rows.len())));
     for entry in rows {
-        insert = insert
-            .bind(entry.tenant_id.as_str())
-            .bind(entry.user_id.as_ref().map(UserId::as_str))
-            .bind(entry.tool.as_str())
-            .bind(entry.outcome.as_str())
-            .bind(now)
-            .bind(entry.duration_ms)
-            .bind(entry.args_digest.as_str())
-            .bind(entry.transport)
-            .bind(entry.client.as_deref())
-            .bind(entry.upstream_status.map(i64::from));
+        insert = bind_entry(insert, entry, now);
     }
     insert
+}
+
+/// `query` with `entry`'s values bound after those bound before.
+fn bind_entry<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    entry: &'q AuditEntry,
+    now: i64,
+) -> Query<'q, Any, AnyArguments> {
+    query
+        .bind(entry.tenant_id.as_str())
+        .bind(entry.user_id.as_ref().map(UserId::as_str))
+        .bind(entry.tool.as_str())
+        .bind(entry.outcome.as_str())
+        .bind(now)
+        .bind(entry.duration_ms)
+        .bind(entry.args_digest.as_str())
+        .bind(entry.transport)
+        .bind(entry.client.as_deref())
+        .bind(entry.upstream_status.map(i64::from))
+}
+
+/// A connection's use: its id, the time, the calls made, as parameters
+/// numbered after the first `bound`.
+fn use_connection(bound: usize) -> String {
+    format!(
+        "UPDATE connections SET last_used_at = ${}, tool_calls = tool_calls + ${} WHERE id = ${}",
+        bound + 2,
+        bound + 3,
+        bound + 1
+    )
+}
+
+/// A group in one query: the insert alone, which commits by itself, or
+/// (SQLite only: it runs the statements of one query in turn) the insert
+/// and the connections' uses between `BEGIN` and `COMMIT`. A failure part
+/// way leaves that transaction open: the connection is then dropped, which
+/// rolls it back.
+fn one_query<'q>(
+    entries: &'q [AuditEntry],
+    uses: &BTreeMap<ConnectionId, i64>,
+    now: i64,
+) -> Query<'q, Any, AnyArguments> {
+    if uses.is_empty() {
+        return insert_rows(entries, now);
+    }
+    let mut sql = format!("BEGIN IMMEDIATE; {}; ", insert_audit(0, entries.len()));
+    let mut bound = entries.len() * AUDIT_COLUMNS;
+    for _ in uses {
+        sql.push_str(&use_connection(bound));
+        sql.push_str("; ");
+        bound += 3;
+    }
+    sql.push_str("COMMIT");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for entry in entries {
+        query = bind_entry(query, entry, now);
+    }
+    for (connection, calls) in uses {
+        query = query.bind(connection.to_string()).bind(now).bind(*calls);
+    }
+    query
 }
 
 impl Store {
@@ -153,10 +209,10 @@ impl Store {
     /// REST connections they were made on are marked used in the same
     /// commit (one update per connection), which spares each call a write
     /// of its own before it may run. A group of no more than
-    /// `ROWS_PER_INSERT` entries made on no REST connection is one
-    /// statement, which commits by itself: one hand-off to SQLite's worker
-    /// thread, or one round trip to PostgreSQL, where a transaction takes
-    /// three.
+    /// `ROWS_PER_INSERT` entries is one query: one hand-off to SQLite's
+    /// worker thread, where a transaction of its own takes one for each
+    /// statement, `BEGIN` and `COMMIT` included; on PostgreSQL, where one
+    /// query holds one statement, so when made on no REST connection.
     pub async fn record_audit(&self, entries: &[AuditEntry]) -> Result<(), StorageError> {
         let now = now_ms();
         // In the ids' order, so that two replicas' writers taking the same
@@ -167,8 +223,9 @@ impl Store {
         }
         self.count_query();
         let mut connection = self.audit_writer.take(&self.pool, RECORDING).await?;
-        if uses.is_empty() && entries.len() <= ROWS_PER_INSERT {
-            insert_rows(entries, now)
+        if entries.len() <= ROWS_PER_INSERT && (uses.is_empty() || self.backend == Backend::Sqlite)
+        {
+            one_query(entries, &uses, now)
                 .execute(&mut *connection)
                 .await
                 .map_err(db_error(RECORDING))?;
@@ -183,16 +240,13 @@ impl Store {
                 .map_err(db_error(RECORDING))?;
         }
         for (connection, calls) in uses {
-            sqlx::query(
-                "UPDATE connections SET last_used_at = $2, tool_calls = tool_calls + $3 \
-                 WHERE id = $1",
-            )
-            .bind(connection.to_string())
-            .bind(now)
-            .bind(calls)
-            .execute(&mut *transaction)
-            .await
-            .map_err(db_error("recording uses of connections"))?;
+            sqlx::query(sqlx::AssertSqlSafe(use_connection(0)))
+                .bind(connection.to_string())
+                .bind(now)
+                .bind(calls)
+                .execute(&mut *transaction)
+                .await
+                .map_err(db_error("recording uses of connections"))?;
         }
         transaction.commit().await.map_err(db_error(RECORDING))?;
         connection.keep();

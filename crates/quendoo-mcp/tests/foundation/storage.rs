@@ -3,6 +3,8 @@ use std::time::Duration;
 use quendoo_mcp::audit::AuditTrail;
 use quendoo_mcp::domain::{ConnectionId, EmailAddress, KeyName, TenantId, UserId};
 use quendoo_mcp::policy::{HotelPolicy, PolicyChange, Toolsets, WriteMode};
+use sqlx::Connection as _;
+
 use quendoo_mcp::storage::{
     AuditEntry, AuditQuery, Backend, Connection, StorageError, Store, TenantStamp,
 };
@@ -729,6 +731,71 @@ async fn audit_groups_commit_whole(store: Store) {
     assert_eq!(stored().await, 601);
     let used = store.get_connection(&c.id, HOUR).await.unwrap().unwrap();
     assert_eq!(used.tool_calls, 1);
+}
+
+/// The audit writer's connection after a group the database refused.
+mod refused_group {
+    use super::*;
+    use crate::support::TestDb;
+
+    on_both_backends!(|db| db; a_group_refused_part_way_leaves_nothing_and_holds_nothing);
+
+    /// A group whose last statement the database refuses (here a trigger on
+    /// the connections' uses, the insert before it having succeeded) stores
+    /// none of its entries, leaves no transaction open on the writer's
+    /// connection, nor the write lock held, and the next group commits.
+    async fn a_group_refused_part_way_leaves_nothing_and_holds_nothing(db: TestDb) {
+        let store = db.store().await;
+        let (c, _) = connection_and_call(&store).await;
+        sqlx::any::install_default_drivers();
+        let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        let refuse = match store.backend() {
+            Backend::Sqlite => {
+                "CREATE TRIGGER refuse_use BEFORE UPDATE ON connections \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            }
+            Backend::Postgres => {
+                "CREATE FUNCTION refuse_use() RETURNS trigger LANGUAGE plpgsql AS \
+                   $$ BEGIN RAISE EXCEPTION 'refused'; END $$; \
+                 CREATE TRIGGER refuse_use BEFORE UPDATE ON connections \
+                   FOR EACH ROW EXECUTE FUNCTION refuse_use()"
+            }
+        };
+        sqlx::raw_sql(refuse).execute(&mut other).await.unwrap();
+        let entries = || async {
+            let mine = AuditQuery {
+                tenant: Some(c.tenant_id.clone()),
+                limit: 10,
+                ..AuditQuery::default()
+            };
+            store.audit(&mine).await.unwrap().entries.len()
+        };
+        let calls = || async {
+            let stored = store.get_connection(&c.id, HOUR).await.unwrap();
+            stored.unwrap().tool_calls
+        };
+
+        let err = store.record_audit(&[call_on(&c)]).await.unwrap_err();
+        assert!(err.to_string().contains("refused"), "{err}");
+        assert_eq!(entries().await, 0);
+        assert_eq!(calls().await, 0);
+        // Another writer gets the lock at once (a transaction left open would
+        // hold it on SQLite until the busy timeout).
+        let dropped = match store.backend() {
+            Backend::Sqlite => "DROP TRIGGER refuse_use",
+            Backend::Postgres => "DROP TRIGGER refuse_use ON connections",
+        };
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            sqlx::raw_sql(dropped).execute(&mut other),
+        )
+        .await
+        .expect("the write lock is free")
+        .unwrap();
+        store.record_audit(&[call_on(&c)]).await.unwrap();
+        assert_eq!(entries().await, 1);
+        assert_eq!(calls().await, 1);
+    }
 }
 
 async fn closed_store_reports_database_errors(store: Store) {
