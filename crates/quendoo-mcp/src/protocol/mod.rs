@@ -8,6 +8,8 @@ mod prompts;
 mod resources;
 mod tools;
 
+pub use tools::ToolOutcome;
+
 use std::{sync::Arc, time::Duration};
 
 use moka::future::Cache;

@@ -17,6 +17,16 @@ use crate::{
     tools::{Structured, ToolDef, ToolError, whole_seconds},
 };
 
+/// What a `tools/call` came to, before a transport makes its answer.
+pub enum ToolOutcome {
+    /// The tool ran, or a write was previewed or declined.
+    Done(Structured),
+    /// A failure, as the result (`isError`) that tells the model why.
+    Failed(CallToolResult),
+    /// A write asks the person first (only when the client can answer).
+    Asks(InputRequiredResult),
+}
+
 /// The key of the one question a write asks by elicitation.
 const CONFIRM_INPUT: &str = "confirm";
 
@@ -98,6 +108,21 @@ impl Protocol {
         request: CallToolRequestParams,
         elicits: bool,
     ) -> Result<CallToolResponse, ErrorData> {
+        Ok(match self.run_tool(caller, request, elicits).await? {
+            ToolOutcome::Done(structured) => done(structured).into(),
+            ToolOutcome::Failed(result) => result.into(),
+            ToolOutcome::Asks(question) => question.into(),
+        })
+    }
+
+    /// [`Protocol::call_tool`], before its result is made: for a transport
+    /// that writes the structured result's JSON as it is.
+    pub async fn run_tool(
+        &self,
+        caller: &Caller,
+        request: CallToolRequestParams,
+        elicits: bool,
+    ) -> Result<ToolOutcome, ErrorData> {
         if let Some(scope) = self.missing_scope(caller, &request.name) {
             return Err(ErrorData::invalid_request(
                 format!(
@@ -132,14 +157,15 @@ impl Protocol {
                     CONFIRM_INPUT.to_owned(),
                     InputRequest::Elicitation(ElicitRequest::new(question)),
                 )]);
-                Ok(InputRequiredResult::new(Some(requests), Some(code)).into())
+                let question = InputRequiredResult::new(Some(requests), Some(code));
+                Ok(ToolOutcome::Asks(question))
             }
-            Ok(answer) => Ok(done(answer.into_structured(&name)).into()),
+            Ok(answer) => Ok(ToolOutcome::Done(answer.into_structured(&name))),
             Err(ToolError::UnknownTool(name)) => Err(ErrorData::invalid_params(
                 format!("unknown tool `{name}`: call tools/list for the tools this server offers"),
                 None,
             )),
-            Err(error) => Ok(error_result(&error).into()),
+            Err(error) => Ok(ToolOutcome::Failed(error_result(&error))),
         }
     }
 }

@@ -119,10 +119,11 @@ impl ResultBudget {
     /// The last guard: the result if it fits, else a refusal saying how
     /// large it was and how to ask for less (never the result whole).
     pub fn guard(self, result: Structured) -> Result<Structured, ToolError> {
-        if result.json.len() <= self.bytes() {
+        let bytes = result.json().len();
+        if bytes <= self.bytes() {
             Ok(result)
         } else {
-            Err(self.exceeded(result.json.len()))
+            Err(self.exceeded(bytes))
         }
     }
 
@@ -170,13 +171,15 @@ impl fmt::Display for ResultBudget {
 /// it (REST sends the JSON alone), at most once.
 #[derive(Debug, Clone)]
 pub struct Structured {
-    json: String,
+    json: Box<RawValue>,
     value: OnceLock<Value>,
 }
 
 impl Structured {
     pub fn new(value: Value) -> Self {
-        let json = json_text(&value);
+        // A `Value` always serializes (its keys are strings).
+        let json =
+            serde_json::value::to_raw_value(&value).unwrap_or_else(|_| RawValue::NULL.to_owned());
         Self {
             json,
             value: value.into(),
@@ -184,7 +187,7 @@ impl Structured {
     }
 
     /// A result known by its JSON alone.
-    pub fn from_json(json: String) -> Self {
+    pub fn from_json(json: Box<RawValue>) -> Self {
         Self {
             json,
             value: OnceLock::new(),
@@ -192,6 +195,11 @@ impl Structured {
     }
 
     pub fn json(&self) -> &str {
+        self.json.get()
+    }
+
+    /// The JSON, for an answer that holds it as it is (no value made).
+    pub fn raw(&self) -> &RawValue {
         &self.json
     }
 
@@ -202,7 +210,7 @@ impl Structured {
         if let Some(value) = self.value.get() {
             return Ok(value);
         }
-        let value = parsed(&self.json)?;
+        let value = parsed(self.json())?;
         Ok(self.value.get_or_init(|| value))
     }
 
@@ -210,23 +218,15 @@ impl Structured {
     pub fn into_parts(self) -> Result<(Value, String), ToolError> {
         let value = match self.value.into_inner() {
             Some(value) => value,
-            None => parsed(&self.json)?,
+            None => parsed(self.json.get())?,
         };
-        Ok((value, self.json))
+        Ok((value, Box::<str>::from(self.json).into()))
     }
 }
 
 fn parsed(json: &str) -> Result<Value, ToolError> {
     serde_json::from_str(json)
         .map_err(|_| ToolError::UnexpectedResponse("JSON nested at most 128 levels deep"))
-}
-
-/// `value` as compact JSON, written as bytes: `Value`'s `Display` (its
-/// `to_string`) goes through `fmt::Write`, a call per token (a
-/// `get_rooms_details` on `/mcp` took 4% more instructions that way). A
-/// `Value` always serializes (its keys are strings).
-pub fn json_text(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// A PMS payload as a tool's output holds it: as Quendoo wrote it, when
@@ -454,7 +454,8 @@ mod tests {
         let kept = budget(tokens)
             .fit_payload(raw(&payload), |kept, _| kept)
             .unwrap();
-        assert!(matches!(&kept, Payload::Json(json) if json.get() == json_text(&payload)));
+        let compact = payload.to_string();
+        assert!(matches!(&kept, Payload::Json(json) if json.get() == compact));
         // A token less and the last item is cut.
         let cut = budget(tokens - 1).fit_payload(raw(&payload), wrap).unwrap();
         assert_eq!(cut["omitted"], 1);
@@ -499,7 +500,8 @@ mod tests {
 
     #[test]
     fn a_result_known_by_its_json_makes_its_value_once_asked() {
-        let result = Structured::from_json(r#"{"data":[1,{"b":2}]}"#.into());
+        let json = RawValue::from_string(r#"{"data":[1,{"b":2}]}"#.into()).unwrap();
+        let result = Structured::from_json(json);
         assert_eq!(result.value().unwrap(), &json!({"data": [1, {"b": 2}]}));
         assert_eq!(
             result.into_parts().unwrap().0,
@@ -512,7 +514,8 @@ mod tests {
         let Payload::Json(data) = budget(1000).fit_payload(data, |kept, _| kept).unwrap() else {
             panic!("not passed on whole");
         };
-        let result = Structured::from_json(format!(r#"{{"data":{data}}}"#));
+        let json = RawValue::from_string(format!(r#"{{"data":{data}}}"#)).unwrap();
+        let result = Structured::from_json(json);
         assert!(matches!(
             result.value(),
             Err(ToolError::UnexpectedResponse(_))

@@ -32,7 +32,7 @@ use crate::{
     domain::KeyName,
     policy::{ToolTraits, Toolset},
 };
-pub use budget::{BYTES_PER_TOKEN, ResultBudget, Structured, json_size, json_text};
+pub use budget::{BYTES_PER_TOKEN, ResultBudget, Structured, json_size};
 pub use cache::PmsCaches;
 pub use context::ToolContext;
 pub use error::{ToolError, whole_seconds};
@@ -250,7 +250,7 @@ where
 /// Quendoo wrote it when it fit whole (else what the budget kept of it),
 /// the value made only if a transport asks for it.
 fn payload_json<T: Serialize>(output: T) -> serde_json::Result<Structured> {
-    serde_json::to_string(&output).map(Structured::from_json)
+    serde_json::value::to_raw_value(&output).map(Structured::from_json)
 }
 
 /// Checks an output type holding a PMS payload, built by `output` from a

@@ -16,10 +16,10 @@ mod stream;
 mod tenant;
 
 use axum::{
-    Extension, Json, Router,
+    Extension, Router,
     body::Bytes,
     extract::{RawQuery, State},
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -27,7 +27,7 @@ use axum::{
 use tower::ServiceBuilder;
 
 use super::{AppState, error::ApiError};
-use crate::{storage::SseClaim, tools::json_text};
+use crate::storage::SseClaim;
 pub use relay::{RelayError, RelayTarget};
 use rpc::Incoming;
 pub use sessions::Sessions;
@@ -70,7 +70,7 @@ async fn message(
 ) -> Response {
     let incoming = match rpc::parse(&body) {
         Ok(incoming) => incoming,
-        Err(reply) => return (StatusCode::BAD_REQUEST, Json(reply)).into_response(),
+        Err(reply) => return json_text_response(StatusCode::BAD_REQUEST, reply),
     };
     let stream = match session_id(query.as_deref()) {
         None => None,
@@ -99,12 +99,17 @@ async fn message(
     };
     let answer = rpc::answer(&state.protocol, &caller, request).await;
     if let Some(session) = stream {
-        let delivery = sessions.deliver(&session, json_text(&answer)).await;
+        let delivery = sessions.deliver(&session, answer.clone()).await;
         if delivery == sessions::Delivery::Sent {
             return StatusCode::ACCEPTED.into_response();
         }
     }
-    Json(answer).into_response()
+    json_text_response(StatusCode::OK, answer)
+}
+
+/// `json` (JSON text) as the body, with its content type.
+fn json_text_response(status: StatusCode, json: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 
 /// The `session_id` query parameter, if any.

@@ -3,18 +3,19 @@
 //! `id: null`), `params` optional. Everything is answered as on `/mcp`
 //! (tools, resources, prompts, completion); a tool result also carries a
 //! top-level `result` holding the structured value, which the dashboard's UI
-//! unwraps.
+//! unwraps. Answers are written as JSON text, a tool's structured result
+//! in it as the tool wrote it (twice), never made a value.
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, ErrorCode, ErrorData,
-    GetPromptRequestParams, ProtocolVersion, ReadResourceRequestParams,
+    CallToolRequestParams, CallToolResult, CompleteRequestParams, ContentBlock, ErrorCode,
+    ErrorData, GetPromptRequestParams, ProtocolVersion, ReadResourceRequestParams,
 };
 use serde::{Serialize, de::DeserializeOwned};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, value::RawValue};
 
 use crate::{
     executor::Caller,
-    protocol::{Protocol, server_info},
+    protocol::{Protocol, ToolOutcome, server_info},
 };
 
 /// A parsed message.
@@ -32,7 +33,7 @@ pub(super) struct Request {
 }
 
 /// The message in `body`, or the error response to send with HTTP 400.
-pub(super) fn parse(body: &[u8]) -> Result<Incoming, Value> {
+pub(super) fn parse(body: &[u8]) -> Result<Incoming, String> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         let error = ErrorData::new(
             ErrorCode::PARSE_ERROR,
@@ -65,7 +66,7 @@ pub(super) fn parse(body: &[u8]) -> Result<Incoming, Value> {
 }
 
 /// The JSON-RPC response to `request`, made for `caller`.
-pub(super) async fn answer(protocol: &Protocol, caller: &Caller, request: Request) -> Value {
+pub(super) async fn answer(protocol: &Protocol, caller: &Caller, request: Request) -> String {
     let Request { id, method, params } = request;
     response(id, dispatch(protocol, caller, &method, params).await)
 }
@@ -75,10 +76,10 @@ async fn dispatch(
     caller: &Caller,
     method: &str,
     params: Option<Value>,
-) -> Result<Value, ErrorData> {
+) -> Result<Box<RawValue>, ErrorData> {
     match method {
         "initialize" => to_json(initialize()),
-        "ping" => Ok(json!({})),
+        "ping" => to_json(serde_json::Map::new()),
         "tools/list" => to_json(protocol.list_tools(caller).await?),
         "tools/call" => call_tool(protocol, caller, params).await,
         "resources/list" => to_json(protocol.list_resources(caller).await?),
@@ -125,51 +126,87 @@ async fn call_tool(
     protocol: &Protocol,
     caller: &Caller,
     params: Option<Value>,
-) -> Result<Value, ErrorData> {
+) -> Result<Box<RawValue>, ErrorData> {
     let params: CallToolRequestParams = parsed(params, "{\"name\": <tool>, \"arguments\": {...}}")?;
     // Revision 2024-11-05 has no elicitation: a write that needs a yes
     // answers its preview and code.
-    let CallToolResponse::Complete(mut result) = protocol.call_tool(caller, params, false).await?
-    else {
-        return Err(ErrorData::internal_error(
+    match protocol.run_tool(caller, params, false).await? {
+        ToolOutcome::Done(structured) => {
+            let text = CallToolResult::success(vec![ContentBlock::text(structured.json())]);
+            to_json(ToolResult::new(&text, Some(structured.raw())))
+        }
+        ToolOutcome::Failed(mut result) => {
+            let structured = result.structured_content.take();
+            to_json(ToolResult::new(&result, structured.as_ref()))
+        }
+        ToolOutcome::Asks(_) => Err(ErrorData::internal_error(
             "a tool asked for input on a transport that cannot give it",
             None,
-        ));
-    };
-    // The structured value goes in twice (`structuredContent`, and `result`
-    // for the dashboard): moved and cloned, not serialized to JSON again.
-    let structured = result.structured_content.take();
-    let mut value = to_json(result)?;
-    if let Value::Object(fields) = &mut value {
-        if let Some(structured) = &structured {
-            fields.insert("structuredContent".into(), structured.clone());
-        }
-        fields.insert("result".into(), structured.unwrap_or(Value::Null));
+        )),
     }
-    Ok(value)
 }
 
-fn to_json(value: impl Serialize) -> Result<Value, ErrorData> {
-    serde_json::to_value(value)
+/// A tool's result as this transport sends it: the structured value (if
+/// any) as `structuredContent`, and again as `result` (`null` without one)
+/// for the dashboard.
+#[derive(Serialize)]
+struct ToolResult<'a, S: Serialize + ?Sized> {
+    #[serde(flatten)]
+    result: &'a CallToolResult,
+    #[serde(rename = "structuredContent", skip_serializing_if = "Option::is_none")]
+    structured: Option<&'a S>,
+    #[serde(rename = "result")]
+    again: Option<&'a S>,
+}
+
+impl<'a, S: Serialize + ?Sized> ToolResult<'a, S> {
+    fn new(result: &'a CallToolResult, structured: Option<&'a S>) -> Self {
+        ToolResult {
+            result,
+            structured,
+            again: structured,
+        }
+    }
+}
+
+fn to_json(value: impl Serialize) -> Result<Box<RawValue>, ErrorData> {
+    serde_json::value::to_raw_value(&value)
         .map_err(|_| ErrorData::internal_error("the answer could not be encoded", None))
 }
 
-fn invalid_request(id: Value, message: &'static str) -> Value {
+fn invalid_request(id: Value, message: &'static str) -> String {
     response(
         id,
         Err(ErrorData::new(ErrorCode::INVALID_REQUEST, message, None)),
     )
 }
 
-fn response(id: Value, outcome: Result<Value, ErrorData>) -> Value {
-    let mut message = Map::new();
-    message.insert("jsonrpc".into(), json!("2.0"));
-    message.insert("id".into(), id);
-    match outcome {
-        Ok(result) => message.insert("result".into(), result),
-        Err(error) => message.insert("error".into(), json!(error)),
+/// The JSON-RPC response of `id` with `outcome`, as JSON text.
+fn response(id: Value, outcome: Result<Box<RawValue>, ErrorData>) -> String {
+    #[derive(Serialize)]
+    struct Response {
+        jsonrpc: &'static str,
+        id: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<Box<RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<ErrorData>,
+    }
+    let (result, error) = match outcome {
+        Ok(result) => (Some(result), None),
+        Err(error) => (None, Some(error)),
     };
-    Value::Object(message)
+    let response = Response {
+        jsonrpc: "2.0",
+        id,
+        result,
+        error,
+    };
+    // Its parts are JSON already, or plain data: this cannot fail.
+    serde_json::to_string(&response).unwrap_or_else(|_| {
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"the answer could not be encoded"}}"#
+            .to_owned()
+    })
 }
 
 #[cfg(test)]
@@ -177,7 +214,7 @@ mod tests {
     use super::*;
 
     fn parsed(body: &str) -> Result<Incoming, Value> {
-        parse(body.as_bytes())
+        parse(body.as_bytes()).map_err(|error| serde_json::from_str(&error).unwrap())
     }
 
     #[test]
