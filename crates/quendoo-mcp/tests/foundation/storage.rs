@@ -702,19 +702,22 @@ async fn connection_and_call(store: &Store) -> (Connection, AuditEntry) {
     (c, on_mcp)
 }
 
+/// How many audit entries `tenant` has (up to 1,000).
+async fn entries_of(store: &Store, tenant: &TenantId) -> usize {
+    let all = AuditQuery {
+        tenant: Some(tenant.clone()),
+        limit: 1_000,
+        ..AuditQuery::default()
+    };
+    store.audit(&all).await.unwrap().entries.len()
+}
+
 /// Groups of every shape the writer takes: one statement alone, several
 /// statements in one transaction (more rows than one `INSERT` holds), and
 /// calls made on REST connections, whose uses commit with them.
 async fn audit_groups_commit_whole(store: Store) {
     let (c, on_mcp) = connection_and_call(&store).await;
-    let stored = || async {
-        let all = AuditQuery {
-            tenant: Some(c.tenant_id.clone()),
-            limit: 1_000,
-            ..AuditQuery::default()
-        };
-        store.audit(&all).await.unwrap().entries.len()
-    };
+    let stored = || entries_of(&store, &c.tenant_id);
     store
         .record_audit(std::slice::from_ref(&on_mcp))
         .await
@@ -762,14 +765,7 @@ mod refused_group {
             }
         };
         sqlx::raw_sql(refuse).execute(&mut other).await.unwrap();
-        let entries = || async {
-            let mine = AuditQuery {
-                tenant: Some(c.tenant_id.clone()),
-                limit: 10,
-                ..AuditQuery::default()
-            };
-            store.audit(&mine).await.unwrap().entries.len()
-        };
+        let entries = || entries_of(&store, &c.tenant_id);
         let calls = || async {
             let stored = store.get_connection(&c.id, HOUR).await.unwrap();
             stored.unwrap().tool_calls
