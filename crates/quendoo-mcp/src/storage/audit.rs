@@ -162,6 +162,17 @@ fn bind_entry<'q>(
         .bind(entry.upstream_status.map(i64::from))
 }
 
+/// `query` with a connection's use bound after the values before, in the
+/// order [`use_connection`] numbers them.
+fn bind_use(
+    query: Query<'_, Any, AnyArguments>,
+    connection: ConnectionId,
+    calls: i64,
+    now: i64,
+) -> Query<'_, Any, AnyArguments> {
+    query.bind(connection.to_string()).bind(now).bind(calls)
+}
+
 /// A connection's use: its id, the time, the calls made, as parameters
 /// numbered after the first `bound`.
 fn use_connection(bound: usize) -> String {
@@ -199,7 +210,7 @@ fn one_query<'q>(
         query = bind_entry(query, entry, now);
     }
     for (connection, calls) in uses {
-        query = query.bind(connection.to_string()).bind(now).bind(*calls);
+        query = bind_use(query, *connection, *calls, now);
     }
     query
 }
@@ -240,10 +251,8 @@ impl Store {
                 .map_err(db_error(RECORDING))?;
         }
         for (connection, calls) in uses {
-            sqlx::query(sqlx::AssertSqlSafe(use_connection(0)))
-                .bind(connection.to_string())
-                .bind(now)
-                .bind(calls)
+            let update = sqlx::query(sqlx::AssertSqlSafe(use_connection(0)));
+            bind_use(update, connection, calls, now)
                 .execute(&mut *transaction)
                 .await
                 .map_err(db_error("recording uses of connections"))?;
