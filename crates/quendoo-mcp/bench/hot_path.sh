@@ -17,6 +17,9 @@
 #   ROUNDS=1 (the 16-connection lines run that many times in turn, then
 #   each one's median: a shared host moves a single figure by 10% and more)
 #   DATABASE_URL (default: a SQLite file in the work directory)
+#   SYSCALLS=1 also counts, per request, the measured process's system
+#   calls and context switches (perf's tracepoints; they add to the
+#   kernel's time, so take the CPU figures from a run without it)
 #   STREAMS=2000 (idle /sse streams)
 #   RUST_LOG (the server's filter; unset means its default, as deployed)
 # Needs: oha (`cargo install oha --locked --root "$CARGO_TARGET_DIR/bench-tools"`;
@@ -44,13 +47,20 @@ measure() {
   local oha=(taskset -c 1 oha --no-tui --output-format json -c 16 ${rate:-} "${method[@]}" "$@")
   succeeds "$name" "$url" "$body" "$@" || return 0
   "${oha[@]}" -n 200 "$url" >/dev/null # warm up
-  local before after
-  before=$(cpu_ticks "${measured:-$server_pid}")
+  local pid=${measured:-$server_pid} before after kernel_before kernel_after perf=""
+  if [ "${SYSCALLS:-0}" = 1 ]; then
+    perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pid" -o perf.csv &
+    perf=$!
+  fi
+  before=$(cpu_ticks "$pid") kernel_before=$(kernel_ticks "$pid")
   "${oha[@]}" -z "$DURATION" "$url" >oha.json
-  after=$(cpu_ticks "${measured:-$server_pid}")
-  python3 - "$name" "$before" "$after" "$(getconf CLK_TCK)" "$(load)" <<'PY'
-import json, sys
+  after=$(cpu_ticks "$pid") kernel_after=$(kernel_ticks "$pid")
+  if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" || true; else rm -f perf.csv; fi
+  python3 - "$name" "$before" "$after" "$(getconf CLK_TCK)" "$(load)" \
+    "$((kernel_after - kernel_before))" <<'PY'
+import json, os, sys
 name, before, after, hz, load = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+kernel = float(sys.argv[6])
 r = json.load(open("oha.json"))
 codes = r.get("statusCodeDistribution", {})
 ok = sum(n for code, n in codes.items() if code.startswith("2"))
@@ -58,13 +68,20 @@ total = sum(codes.values())
 p = r["latencyPercentiles"]
 ms = lambda s: f"{s * 1000:.2f} ms" if s is not None else "-"
 cpu = (after - before) / hz / max(total, 1) * 1e6
+kernel = kernel / hz / max(total, 1) * 1e6
+counted = ""
+if os.path.exists("perf.csv"):
+    # perf's CSV: count, unit, event, ...
+    events = {f[2]: float(f[0]) for f in (l.split(",") for l in open("perf.csv")) if len(f) > 3 and f[0].isdigit()}
+    counted = (f"  {events.get('raw_syscalls:sys_enter', 0) / max(total, 1):.1f} syscalls"
+               f" {events.get('context-switches', 0) / max(total, 1):.2f} switches")
 bad = f", {total - ok} not 2xx {codes}" if ok != total else ""
 file = "".join(c if c.isalnum() else "_" for c in name)
 print(r["summary"]["requestsPerSec"], file=open("rps." + file, "a"))
 print(cpu, file=open("cpu." + file, "a"))
 print(name, file=open("names", "a"))
 print(f"{name:<44} {r['summary']['requestsPerSec']:>8.0f} req/s  p50 {ms(p['p50']):>9}  p99 {ms(p['p99']):>9}  "
-      f"CPU {cpu:>4.0f} µs/req  ({load}){bad}")
+      f"CPU {cpu:>4.0f} µs/req (kernel {kernel:>3.0f}){counted}  ({load}){bad}")
 PY
 }
 

@@ -3,13 +3,19 @@
 # temporary directory, no PMS needed), records its resident memory (VmRSS),
 # opens N streams from a separate client process (each reads its `endpoint`
 # event, then stays idle past a keep-alive), records VmRSS again and prints
-# (after - before) / N. It measures; it asserts nothing.
+# (after - before) / N. It measures; it asserts nothing. With SERVER=floor it
+# measures the same against `examples/idle_stream_floor.rs` instead: our
+# accept loop and axum holding a bare event stream (FLOOR=server), or
+# hyper's HTTP/1 connection alone (FLOOR=hyper), what any server on hyper
+# keeps per idle stream.
 #
 # Usage: crates/quendoo-mcp/bench/legacy_sse_idle_streams.sh
 # Environment (all optional):
 #   STREAMS=5000  PORT=18282  KEEPALIVE=1s
 #   CARGO_TARGET_DIR    where the release binary is built (cargo's default otherwise)
 #   BUILD=0             take the binary already built there
+#   SERVER=floor        the bare stream (examples/idle_stream_floor.rs) instead
+#   FLOOR=server|hyper  which bare stream: our accept loop and axum, or hyper alone
 # Needs: python3, curl. The client and the server each hold STREAMS sockets:
 # `ulimit -n` must exceed STREAMS (+ a few).
 set -euo pipefail
@@ -19,14 +25,19 @@ PORT=${PORT:-18282}
 KEEPALIVE=${KEEPALIVE:-1s}
 
 cd "$(dirname "$0")/../../.."
-[ "${BUILD:-1}" = 0 ] || cargo build --release --quiet -p quendoo-mcp
-BIN="${CARGO_TARGET_DIR:-target}/release/quendoo-mcp"
+TARGET="${CARGO_TARGET_DIR:-target}/release"
 WORK=$(mktemp -d)
-eval "$("$BIN" keygen)"
-export ENCRYPTION_KEY JWT_SECRET
-
-"$BIN" serve --port "$PORT" --database-url "sqlite://$WORK/bench.db" \
-    --legacy-sse-keepalive "$KEEPALIVE" --legacy-sse-max-streams-per-address "$STREAMS" --log-filter warn >"$WORK/server.log" 2>&1 &
+if [ "${SERVER:-}" = floor ]; then
+    [ "${BUILD:-1}" = 0 ] || cargo build --release --quiet -p quendoo-mcp --example idle_stream_floor
+    "$TARGET/examples/idle_stream_floor" "$PORT" "${FLOOR:-server}" >"$WORK/server.log" 2>&1 &
+else
+    [ "${BUILD:-1}" = 0 ] || cargo build --release --quiet -p quendoo-mcp
+    BIN="$TARGET/quendoo-mcp"
+    eval "$("$BIN" keygen)"
+    export ENCRYPTION_KEY JWT_SECRET
+    "$BIN" serve --port "$PORT" --database-url "sqlite://$WORK/bench.db" \
+        --legacy-sse-keepalive "$KEEPALIVE" --legacy-sse-max-streams-per-address "$STREAMS" --log-filter warn >"$WORK/server.log" 2>&1 &
+fi
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do

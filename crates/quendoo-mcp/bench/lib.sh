@@ -118,5 +118,7 @@ sys.exit(1 if "error" in answer or (isinstance(result, dict) and result.get("isE
 
 # CPU time (user + system, in clock ticks) of the server, or of the PID given.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/${1:-$server_pid}/stat"; }
+# Of which in the kernel (stime).
+kernel_ticks() { awk '{print $15}' "/proc/${1:-$server_pid}/stat"; }
 rss_mib() { awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' "/proc/$server_pid/status"; }
 peak() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$server_pid/status"; }
