@@ -1,11 +1,15 @@
 //! What the server counts, for Prometheus (`GET /metrics`): requests by
 //! route and status, tool calls by tool and outcome, upstream exchanges by
 //! endpoint and status, each with a latency histogram; limits hit; and, read
-//! at each scrape, open streams, the audit queue and the database pool.
+//! at each scrape, open streams, the audit queue, the database pool and the
+//! log lines dropped.
 //! Labels are names from our own code (routes, tools, endpoints, outcomes),
 //! never a hotel, a user or a secret: their number stays small.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, prometheus_text},
@@ -79,6 +83,8 @@ pub struct Levels {
     pub audit_queue: usize,
     pub db_connections: u32,
     pub db_idle_connections: usize,
+    /// Since the start: a counter, read from the log writer.
+    pub log_lines_dropped: u64,
 }
 
 struct Inner {
@@ -94,6 +100,7 @@ struct Inner {
     audit_queue: Gauge,
     db_connections: Gauge,
     db_idle_connections: Gauge,
+    log_lines_dropped: Counter,
 }
 
 /// The counters; cheap to clone, each clone counts into the same registry.
@@ -123,6 +130,7 @@ impl Metrics {
             audit_queue: Gauge::default(),
             db_connections: Gauge::default(),
             db_idle_connections: Gauge::default(),
+            log_lines_dropped: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -180,6 +188,11 @@ impl Metrics {
             "Database connections open and idle",
             inner.db_idle_connections.clone(),
         );
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because standard error was not read fast enough",
+            inner.log_lines_dropped.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner { registry, ..inner }),
         }
@@ -229,6 +242,12 @@ impl Metrics {
         inner
             .db_idle_connections
             .set(gauge(levels.db_idle_connections));
+        // The writer counts; this counter follows it (never back, whichever
+        // of two scrapes at once comes last).
+        inner
+            .log_lines_dropped
+            .inner()
+            .fetch_max(levels.log_lines_dropped, Ordering::Relaxed);
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_text::encode(&mut text, &inner.registry);

@@ -1,14 +1,20 @@
 //! Logging: human-readable text or JSON lines on standard error (standard
 //! output belongs to command results), filtered like `RUST_LOG`, and never
 //! below INFO for libraries whose detailed events dump whole MCP messages.
+//! Lines are written by a thread of their own: a reader of standard error
+//! that stops reading (a stalled log shipper, a paused terminal) fills the
+//! pipe, which blocked every request's thread with it. Past
+//! `BUFFERED_LINES` waiting, lines are dropped and counted instead
+//! ([`dropped_log_lines`], the `log_lines_dropped` metric).
 //! With the `otel` feature, the same spans (requests, tool calls) also go
 //! to an OpenTelemetry collector over OTLP/HTTP when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set (the standard `OTEL_*` variables
 //! apply).
 
-use std::io::IsTerminal;
+use std::{io::IsTerminal, sync::OnceLock};
 
 use tracing::level_filters::LevelFilter;
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::{
     EnvFilter, Layer, filter::Targets, layer::SubscriberExt, util::SubscriberInitExt,
 };
@@ -24,8 +30,24 @@ pub fn privacy_cap() -> Targets {
         .with_target("rmcp", LevelFilter::INFO)
 }
 
-/// Keeps the telemetry running; dropping it sends the spans still queued.
+/// Log lines waiting for the writer at most (about 250 bytes each).
+const BUFFERED_LINES: usize = 4096;
+
+/// The log writer's count of lines it dropped, once the writer is made.
+static DROPPED: OnceLock<ErrorCounter> = OnceLock::new();
+
+/// Log lines dropped because standard error was not read fast enough.
+pub fn dropped_log_lines() -> u64 {
+    DROPPED
+        .get()
+        .map_or(0, |counter| counter.dropped_lines() as u64)
+}
+
+/// Keeps the telemetry running; dropping it writes the lines still queued
+/// (waiting a second at most for a reader that has stopped) and sends the
+/// spans still queued.
 pub struct Telemetry {
+    _lines: WorkerGuard,
     #[cfg(feature = "otel")]
     traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
 }
@@ -50,8 +72,14 @@ pub fn init(format: LogFormat, filter: Option<&str>, default_filter: &str) -> Te
         Some(Err(e)) => (EnvFilter::new(default_filter), Some(e)),
         None => (EnvFilter::new(default_filter), None),
     };
+    let (writer, lines) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(BUFFERED_LINES)
+        .thread_name("log-writer")
+        .finish(std::io::stderr());
+    let _ = DROPPED.set(writer.error_counter());
     let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     let layer = match format {
         LogFormat::Text => layer.boxed(),
@@ -80,6 +108,7 @@ pub fn init(format: LogFormat, filter: Option<&str>, default_filter: &str) -> Te
         tracing::warn!(%error, "OTEL_EXPORTER_OTLP_ENDPOINT is set but traces cannot be sent");
     }
     Telemetry {
+        _lines: lines,
         #[cfg(feature = "otel")]
         traces,
     }

@@ -64,6 +64,7 @@ impl Shared {
             audit_queue: self.protocol.executor().audit_queue_depth(),
             db_connections,
             db_idle_connections,
+            log_lines_dropped: crate::telemetry::dropped_log_lines(),
         }
     }
 }

@@ -630,27 +630,24 @@ fn serve_refuses_to_start_half_configured() {
     assert!(line.contains("OAUTH_CIMD_ALLOW_LOOPBACK"), "{line}");
 }
 
-#[tokio::test]
-async fn serve_demo_answers_health() {
-    let cli = Cli::new();
+/// `serve --demo` on a free port with `env`, its log on a pipe; returns
+/// the process, its address, and `/health`'s first answer.
+async fn serve_demo(cli: &Cli, env: &[(&str, &str)]) -> (std::process::Child, String, Value) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let mut child = cli
-        .command(
-            &["serve", "--demo", "--port", &port.to_string()],
-            &[("RUST_LOG", "debug")],
-        )
+        .command(&["serve", "--demo", "--port", &port.to_string()], env)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/health");
+    let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(30);
     let body = loop {
-        if let Ok(response) = reqwest::get(&url).await {
+        if let Ok(response) = reqwest::get(format!("{base}/health")).await {
             assert_eq!(response.status(), 200);
             break response.json::<Value>().await.unwrap();
         }
@@ -660,6 +657,13 @@ async fn serve_demo_answers_health() {
         assert!(Instant::now() < deadline, "serve --demo did not answer");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    (child, base, body)
+}
+
+#[tokio::test]
+async fn serve_demo_answers_health() {
+    let cli = Cli::new();
+    let (mut child, _, body) = serve_demo(&cli, &[("RUST_LOG", "debug")]).await;
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(body["status"], "healthy");
@@ -671,6 +675,55 @@ async fn serve_demo_answers_health() {
         let value = secrets[name].as_str().unwrap();
         assert!(!stderr.contains(value), "{name} appears in the logs");
     }
+}
+
+/// A reader of the log that stops reading (a stalled log shipper, a
+/// paused terminal) fills its pipe; the server goes on answering, and
+/// counts the lines it had to drop. Each answer must come within ten
+/// seconds: before the log had a thread of its own, the server stopped
+/// answering altogether once the pipe was full.
+#[tokio::test]
+async fn a_log_nobody_reads_never_stops_the_server() {
+    let cli = Cli::new();
+    let admin = new_key();
+    let env = [("RUST_LOG", "debug"), ("ADMIN_TOKEN", admin.as_str())];
+    // The pipe is never read while the server runs.
+    let (mut child, base, _) = serve_demo(&cli, &env).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let metrics = async || {
+        let text = client
+            .get(format!("{base}/metrics"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("the server stopped answering")
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix("quendoo_mcp_log_lines_dropped_total "))
+            .expect("the dropped lines are counted")
+            .parse::<u64>()
+            .unwrap()
+    };
+    let mut answered = 0;
+    while metrics().await == 0 {
+        assert!(answered < 20_000, "{answered} requests and no line dropped");
+        for _ in 0..500 {
+            let health = client.get(format!("{base}/health")).send().await;
+            assert_eq!(
+                health.expect("the server stopped answering").status(),
+                200,
+                "after {answered} answers"
+            );
+            answered += 1;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 #[tokio::test]
